@@ -1,0 +1,47 @@
+"""The use cases: the one API both faces (CLI and TUI) call.
+
+    create_vault(dir, name=, member_id=, passphrase=)  -> CreatedVault (genesis hash, recovery)
+    unlock(dir, member_id, passphrase)                 -> Session (unlock_info: failed attempts,
+                                                          rollback warning, repairs)
+    session.lock()
+    tokens.add / edit / rotate / revoke / reveal / review / destroy_secrets / get /
+          list_tokens / history
+    members.add_member / remove_member / change_passphrase / list_members
+    policy.show / update
+    verify(session)                                    -> VerifyReport
+
+Every mutation is one BEGIN IMMEDIATE transaction holding the change, its signed journal
+entry and the new signed checkpoint. Every function that cares about time uses the session's
+clock (given to create_vault/unlock).
+"""
+
+from __future__ import annotations
+
+from tokenvault.services import members, policy, tokens
+from tokenvault.services.clock import Clock, system_clock
+from tokenvault.services.create import RECOVERY_MEMBER, CreatedVault, create_vault
+from tokenvault.services.paths import default_state_dir, default_vault_dir
+from tokenvault.services.session import FailedAttempts, Session, UnlockInfo
+from tokenvault.services.tokens import TokenDraft
+from tokenvault.services.unlock import unlock
+from tokenvault.services.verify import VerifyReport, verify
+
+__all__ = [
+    "RECOVERY_MEMBER",
+    "Clock",
+    "CreatedVault",
+    "FailedAttempts",
+    "Session",
+    "TokenDraft",
+    "UnlockInfo",
+    "VerifyReport",
+    "create_vault",
+    "default_state_dir",
+    "default_vault_dir",
+    "members",
+    "policy",
+    "system_clock",
+    "tokens",
+    "unlock",
+    "verify",
+]

@@ -1,0 +1,307 @@
+"""Token use cases: add, edit, rotate, revoke, reveal/copy, review, destroy old secrets, read.
+
+Each mutation validates inside the write transaction (so a concurrent writer cannot slip in
+between check and change), appends its signed entry, and stores exactly what
+`replay.apply_token` says the entry does. A reveal commits its journal entry before the secret
+is returned: no use without a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tokenvault.crypto.fingerprint import fingerprint
+from tokenvault.domain import limits
+from tokenvault.domain.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from tokenvault.domain.journal import Entry, decode_entry
+from tokenvault.domain.model import EDITABLE_FIELDS, RevealHow, RevokeReason, Secret, Token
+from tokenvault.domain.replay import apply_token, field_to_json, may_review, token_created
+from tokenvault.domain.text import clean_text
+from tokenvault.domain.timefmt import truncate_ms
+from tokenvault.domain.validate import check_secret, check_token_rules, clean_field, clean_fields
+from tokenvault.services.session import JournalWriter, Session
+from tokenvault.storage import journal as journal_rows
+from tokenvault.storage import meta, rows
+from tokenvault.storage.db import Database
+
+_UNCHANGED: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenDraft:
+    """A new token's metadata, as a face collects it (cleaned and checked by `add`)."""
+
+    name: str
+    owner: str = ""
+    service: str = ""
+    environment: str = ""
+    scopes: Sequence[str] = ()
+    used_by: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    notes: str = ""
+    expires_at: datetime | None = None
+    rotate_every_days: int | None = None
+    issued_at: datetime | None = None  # default: now
+    last_rotated_at: datetime | None = None  # default: issued_at
+
+
+def _load(db: Database, name: str) -> Token:
+    token = rows.token_by_name(db, name)
+    if token is None:
+        raise NotFoundError(f"no token named {name!r:.80}")
+    return token
+
+
+def _fp(session: Session, secret: Secret) -> str:
+    return fingerprint(session.fp_key, session.fp_key_id, secret.expose())
+
+
+def _apply(writer: JournalWriter, token: Token, entry_type: str, body: dict[str, Any]) -> Token:
+    entry = writer.append(entry_type, body)
+    new = apply_token(token, entry)
+    rows.save_token(writer.db, new)
+    return new
+
+
+def add(session: Session, draft: TokenDraft, secret: Secret, *, source: str = "") -> Token:
+    """Inventory a token and store its secret (version 1)."""
+    check_secret(secret)
+    now = truncate_ms(session.clock())
+    issued = draft.issued_at if draft.issued_at is not None else now
+    values = clean_fields(
+        {
+            "name": draft.name,
+            "service": draft.service,
+            "environment": draft.environment,
+            "owner": draft.owner,
+            "scopes": draft.scopes,
+            "used_by": draft.used_by,
+            "tags": draft.tags,
+            "notes": draft.notes,
+            "issued_at": issued,
+            "expires_at": draft.expires_at,
+            "rotate_every_days": draft.rotate_every_days,
+            "last_rotated_at": draft.last_rotated_at or issued,
+        }
+    )
+    source = clean_text(source, field="source", max_len=limits.FIELD_MAX)
+    with session.write() as writer:
+        db = writer.db
+        check_token_rules(values, meta.get_policy(db), now)
+        if rows.token_by_name(db, values["name"]) is not None:
+            raise ConflictError(f"a token named {values['name']!r:.80} already exists")
+        token_id = rows.next_token_id(db)
+        body = {
+            "token": token_id,
+            **{name: field_to_json(name, values[name]) for name in EDITABLE_FIELDS},
+            "version": 1,
+            "fingerprint": _fp(session, secret),
+            "source": source,
+        }
+        token = token_created(writer.append("token.create", body))
+        rows.save_token(db, token)
+        rows.put_secret(db, token.id, 1, secret.expose())
+    return token
+
+
+def edit(
+    session: Session,
+    name: str,
+    changes: Mapping[str, Any],
+    *,
+    add_scopes: Iterable[str] = (),
+    remove_scopes: Iterable[str] = (),
+) -> Token:
+    """Change metadata (never the secret). Unchanged values are ignored; nothing to change
+    means no journal entry."""
+    cleaned = clean_fields(changes)
+    extra_add, extra_remove = list(add_scopes), list(remove_scopes)
+    with session.write() as writer:
+        db = writer.db
+        token = _load(db, name)
+        if extra_add or extra_remove:
+            base = cleaned.get("scopes", token.scopes)
+            removed = set(clean_field("scopes", extra_remove))
+            merged = [s for s in (*base, *clean_field("scopes", extra_add)) if s not in removed]
+            cleaned["scopes"] = clean_field("scopes", merged)
+        diff = {
+            key: {"before": field_to_json(key, getattr(token, key)), "after": field_to_json(key, v)}
+            for key, v in cleaned.items()
+            if v != getattr(token, key)
+        }
+        if not diff:
+            return token
+        values = {key: getattr(token, key) for key in EDITABLE_FIELDS} | cleaned
+        check_token_rules(values, meta.get_policy(db), truncate_ms(session.clock()))
+        if "name" in diff and rows.token_by_name(db, cleaned["name"]) is not None:
+            raise ConflictError(f"a token named {cleaned['name']!r:.80} already exists")
+        return _apply(
+            writer, token, "token.update", {"token": token.id, "name": token.name, "changes": diff}
+        )
+
+
+def rotate(
+    session: Session, name: str, secret: Secret, *, expires_at: datetime | None = _UNCHANGED
+) -> Token:
+    """Store a new secret version; the previous one is retired (kept until destroyed)."""
+    check_secret(secret)
+    with session.write() as writer:
+        db = writer.db
+        token = _load(db, name)
+        if token.revoked:
+            raise ConflictError(f"{token.name} is revoked; add a new token instead")
+        new_expiry = (
+            token.expires_at if expires_at is _UNCHANGED else clean_field("expires_at", expires_at)
+        )
+        now = truncate_ms(session.clock())
+        if new_expiry is not None and new_expiry <= now and expires_at is not _UNCHANGED:
+            raise ValidationError("the new expiry is already in the past")
+        fp = _fp(session, secret)
+        if any(v.fingerprint == fp for v in token.versions):
+            raise ConflictError("that secret was already used by this token; rotate to a new one")
+        old = token.current
+        number = max(v.number for v in token.versions) + 1
+        body = {
+            "token": token.id,
+            "name": token.name,
+            "version": number,
+            "fingerprint": fp,
+            "retired": {"version": old.number, "fingerprint": old.fingerprint},
+            "expires_at": {
+                "before": field_to_json("expires_at", token.expires_at),
+                "after": field_to_json("expires_at", new_expiry),
+            },
+        }
+        new = _apply(writer, token, "token.rotate", body)
+        rows.put_secret(db, new.id, number, secret.expose())
+    return new
+
+
+def revoke(
+    session: Session,
+    name: str,
+    reason: RevokeReason | str,
+    *,
+    ticket: str = "",
+    note: str = "",
+) -> Token:
+    try:
+        reason = RevokeReason(reason)
+    except ValueError:
+        choices = ", ".join(r.value for r in RevokeReason)
+        raise ValidationError(f"reason must be one of: {choices}") from None
+    ticket = clean_text(ticket, field="ticket", max_len=limits.FIELD_MAX)
+    note = clean_text(note, field="note", max_len=limits.NOTE_MAX)
+    with session.write() as writer:
+        token = _load(writer.db, name)
+        if token.revoked:
+            raise ConflictError(f"{token.name} is already revoked")
+        body = {
+            "token": token.id,
+            "name": token.name,
+            "reason": reason.value,
+            "ticket": ticket,
+            "note": note,
+        }
+        return _apply(writer, token, "token.revoke", body)
+
+
+def reveal(
+    session: Session,
+    name: str,
+    *,
+    how: RevealHow | str = RevealHow.VIEW,
+    version: int | None = None,
+) -> Secret:
+    """The secret, after its `token.reveal` entry has committed."""
+    how = RevealHow(how)
+    with session.write() as writer:
+        db = writer.db
+        token = _load(db, name)
+        number = token.current_version if version is None else version
+        chosen = next((v for v in token.versions if v.number == number), None)
+        if chosen is None:
+            raise NotFoundError(f"{token.name} has no version {number}")
+        if chosen.destroyed_at is not None:
+            raise ConflictError(f"version {number} of {token.name} was destroyed")
+        value = rows.secret(db, token.id, number)
+        if value is None:
+            raise ConflictError(f"version {number} of {token.name} has no stored secret")
+        body = {
+            "token": token.id,
+            "name": token.name,
+            "version": number,
+            "fingerprint": chosen.fingerprint,
+            "how": how.value,
+        }
+        _apply(writer, token, "token.reveal", body)
+    return Secret(value)  # only now: the entry is committed
+
+
+def review(session: Session, name: str, *, note: str = "") -> Token:
+    """The owner's (or an admin's) attestation: still needed, scope still right."""
+    note = clean_text(note, field="note", max_len=limits.NOTE_MAX)
+    with session.write() as writer:
+        token = _load(writer.db, name)
+        if token.revoked:
+            raise ConflictError(f"{token.name} is revoked; there is nothing to review")
+        if not may_review(session.member, token):
+            raise NotAllowedError(f"only the owner ({token.owner or 'none'}) or an admin reviews")
+        return _apply(
+            writer, token, "token.review", {"token": token.id, "name": token.name, "note": note}
+        )
+
+
+def destroy_secrets(session: Session, name: str, versions: Sequence[int] | None = None) -> Token:
+    """Erase stored secrets: retired versions of any token, or every version once revoked.
+    Metadata, fingerprints and the journal stay."""
+    with session.write() as writer:
+        db = writer.db
+        token = _load(db, name)
+        eligible = [
+            v.number
+            for v in token.versions
+            if v.destroyed_at is None and (token.revoked or v.number != token.current_version)
+        ]
+        chosen = eligible if versions is None else list(dict.fromkeys(versions))
+        if not chosen:
+            raise ConflictError(f"{token.name} has no secret that may be destroyed")
+        bad = [n for n in chosen if n not in eligible]
+        if bad:
+            raise ConflictError(
+                f"version(s) {', '.join(map(str, bad))} of {token.name} cannot be destroyed "
+                "(the current secret of a live token, already destroyed, or unknown)"
+            )
+        new = _apply(
+            writer,
+            token,
+            "token.destroy",
+            {"token": token.id, "name": token.name, "versions": sorted(chosen)},
+        )
+        rows.destroy_secrets(db, token.id, chosen)
+    with session.guard() as db:
+        db.checkpoint_wal()  # move the zeroed pages out of the WAL into the main file
+    return new
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+
+def get(session: Session, name: str) -> Token:
+    with session.guard() as db:
+        return _load(db, name)
+
+
+def list_tokens(session: Session) -> list[Token]:
+    with session.guard() as db:
+        return rows.all_tokens(db)
+
+
+def history(session: Session, name: str, limit: int = 50) -> list[Entry]:
+    """The latest journal entries about one token, newest first."""
+    with session.guard() as db:
+        token = _load(db, name)
+        return [decode_entry(line) for line in journal_rows.lines_for_token(db, token.id, limit)]
