@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tokenvault.crypto.keys import is_valid_x25519_public
+from tokenvault.crypto.publickeys import is_valid_x25519_public
 from tokenvault.crypto.signing import VerifyingKeys
 from tokenvault.domain.canonical import CanonicalError
 from tokenvault.domain.errors import TokenVaultError

@@ -9,6 +9,7 @@ cost, so it has no floor beyond 1.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -80,15 +81,18 @@ def params_from_json(raw: Any, where: str) -> tuple[KdfParams, bytes]:
     expected = {"alg", "version", "memory_kib", "time_cost", "parallelism", "salt"}
     if not isinstance(raw, Mapping) or set(raw) != expected:
         raise IntegrityError(f"keys.json: {where}: kdf object has the wrong fields")
-    if raw["alg"] != "argon2id" or raw["version"] != ARGON2_VERSION:
+    version = raw["version"]
+    if raw["alg"] != "argon2id" or type(version) is not int or version != ARGON2_VERSION:
         raise IntegrityError(f"keys.json: {where}: only Argon2id version 19 is accepted")
     salt_hex = raw["salt"]
-    if not isinstance(salt_hex, str) or len(salt_hex) != 2 * SALT_BYTES:
-        raise IntegrityError(f"keys.json: {where}: salt must be {SALT_BYTES} bytes of hex")
-    try:
-        salt = bytes.fromhex(salt_hex)
-    except ValueError:
-        raise IntegrityError(f"keys.json: {where}: salt is not hex") from None
+    if (
+        not isinstance(salt_hex, str)
+        or re.fullmatch(f"[0-9a-f]{{{2 * SALT_BYTES}}}", salt_hex) is None
+    ):
+        raise IntegrityError(
+            f"keys.json: {where}: salt must be {SALT_BYTES} bytes of lowercase hex"
+        )
+    salt = bytes.fromhex(salt_hex)
     try:
         params = check_params(KdfParams(raw["memory_kib"], raw["time_cost"], raw["parallelism"]))
     except ValidationError as exc:

@@ -34,6 +34,7 @@ from tokenvault.domain.text import MEMBER_ID_RE
 MAX_KEYFILE_BYTES = 4 * 1024 * 1024  # ~10k members; anything larger is hostile
 PENDING_KINDS = frozenset({"add", "passphrase", "rekey"})
 _VAULT_ID = re.compile(r"[0-9a-f]{32}")
+_LOWER_HEX = re.compile(r"(?:[0-9a-f]{2})*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +144,10 @@ def _fields(raw: Any, expected: set[str], where: str) -> Mapping[str, Any]:
 
 
 def _hex(raw: Any, size: int | None, where: str) -> bytes:
-    try:
-        if not isinstance(raw, str):
-            raise ValueError
-        value = bytes.fromhex(raw)
-    except ValueError:
-        raise IntegrityError(f"keys.json: {where} is not hex") from None
+    # Lowercase, no spaces: one spelling per value, so the file has a single valid form.
+    if not isinstance(raw, str) or _LOWER_HEX.fullmatch(raw) is None:
+        raise IntegrityError(f"keys.json: {where} is not lowercase hex")
+    value = bytes.fromhex(raw)
     if size is not None and len(value) != size:
         raise IntegrityError(f"keys.json: {where} has the wrong length")
     return value
@@ -192,7 +191,7 @@ def _pending(raw: Any) -> Pending | None:
     if raw is None:
         return None
     data = _fields(raw, {"kind", "seq", "member", "previous", "epoch", "boxes"}, "pending")
-    if data["kind"] not in PENDING_KINDS:
+    if not isinstance(data["kind"], str) or data["kind"] not in PENDING_KINDS:
         raise IntegrityError("keys.json: pending.kind is unknown")
     boxes_raw = data["boxes"]
     if not isinstance(boxes_raw, dict):
@@ -216,7 +215,7 @@ def parse_keyfile(data: bytes) -> KeyFile:
         raise IntegrityError("keys.json: file is too large")
     try:
         raw = json.loads(data.decode("utf-8"), object_pairs_hook=_dup_check)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, huge integers
         raise IntegrityError("keys.json: not valid JSON") from None
     top = _fields(
         raw, {"format", "vault", "epoch", "generation", "slots", "pending", "mac"}, "the file"

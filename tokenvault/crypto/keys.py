@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from tokenvault.crypto.edwards import is_valid_public_key
 from tokenvault.crypto.kdf import SALT_BYTES, KdfParams, derive_kek
 from tokenvault.domain.canonical import canonical_bytes
 from tokenvault.domain.errors import AuthenticationError
@@ -148,18 +147,3 @@ def keyfile_mac_key(dek: bytes) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"tokenvault/keyfile-mac/v1"
     ).derive(dek)
-
-
-def is_valid_x25519_public(public: bytes) -> bool:
-    """False for low-order points, which would make every sealed box readable to anyone."""
-    if len(public) != 32:
-        return False
-    try:
-        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(public))
-    except ValueError:
-        return False
-    return True
-
-
-def is_valid_ed25519_public(public: bytes) -> bool:
-    return is_valid_public_key(public)

@@ -115,7 +115,7 @@ def _build(
     )
     keystore.write(paths, KeyFile(vault_id, GENESIS_EPOCH, 1, slots).sealed(dek))
 
-    db = Database.open(paths.db, dek)
+    db = Database.open(paths.db, dek, create=True)
     try:
         schema.migrate(db)
         with db.transaction():

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from tokenvault.crypto import kdf as kdf_mod
 from tokenvault.crypto.keyfile import KeyFile, Pending, Slot
 from tokenvault.crypto.keys import MemberKeys, new_dek, seal_dek, wrap_keys
+from tokenvault.crypto.publickeys import is_valid_ed25519_public, is_valid_x25519_public
 from tokenvault.domain.canonical import CanonicalError
 from tokenvault.domain.errors import (
     ConflictError,
@@ -168,6 +169,10 @@ def add_member(
     display_name = check_display_name(display_name)
     check_new_passphrase(passphrase)
     keys = MemberKeys.generate()
+    if not (
+        is_valid_ed25519_public(keys.ed25519_public) and is_valid_x25519_public(keys.x25519_public)
+    ):
+        raise IntegrityError("generated member keys failed validation")  # never expected
     vault = session.vault_id
     with _key_change(session) as (keyfile, stage):
         if rows.member(session.db, member_id) is not None:

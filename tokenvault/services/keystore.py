@@ -11,7 +11,11 @@ from tokenvault.storage.db import Database
 
 
 def read(paths: VaultPaths) -> KeyFile:
-    return parse_keyfile(fs.read_private(paths.keys, MAX_KEYFILE_BYTES))
+    try:
+        data = fs.read_private(paths.keys, MAX_KEYFILE_BYTES)
+    except fs.FileTooLarge:  # no legitimate key file is this big: someone made it so
+        raise IntegrityError(f"keys.json is too large (over {MAX_KEYFILE_BYTES} bytes)") from None
+    return parse_keyfile(data)
 
 
 def write(paths: VaultPaths, keyfile: KeyFile) -> None:
@@ -19,18 +23,17 @@ def write(paths: VaultPaths, keyfile: KeyFile) -> None:
 
 
 def data_keys(keyfile: KeyFile, member: str, keys: MemberKeys) -> tuple[bytes, bytes | None]:
-    """(DEK of the file's epoch, DEK of a pending rekey or None) for this member."""
+    """(DEK of the file's epoch, DEK of a pending rekey or None) for a member with a slot."""
     slot = keyfile.slot(member)
+    if slot is None:
+        raise IntegrityError(f"keys.json has no slot for {member}")
+    current = open_dek(slot.dek_box, keys, keyfile.vault, keyfile.epoch)
     pending = keyfile.pending
-    current = (
-        open_dek(slot.dek_box, keys, keyfile.vault, keyfile.epoch) if slot is not None else None
-    )
     new = None
     if pending is not None and pending.kind == "rekey" and member in pending.boxes:
-        assert pending.epoch is not None
+        if pending.epoch is None:
+            raise IntegrityError("keys.json: a pending rekey has no epoch")
         new = open_dek(pending.boxes[member], keys, keyfile.vault, pending.epoch)
-    if current is None:
-        raise LookupError(member)
     return current, new
 
 

@@ -12,6 +12,6 @@ __all__ = ["Removal", "add_member", "change_passphrase", "list_members", "remove
 
 
 def list_members(session: Session, *, include_removed: bool = False) -> list[Member]:
-    with session.guard() as db:
+    with session.read() as db:
         members = rows.all_members(db)
     return members if include_removed else [m for m in members if m.active]

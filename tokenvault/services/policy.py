@@ -13,7 +13,7 @@ from tokenvault.storage import meta
 
 
 def show(session: Session) -> Policy:
-    with session.guard() as db:
+    with session.read() as db:
         return meta.get_policy(db)
 
 

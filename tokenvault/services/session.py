@@ -136,10 +136,10 @@ class Session:
     member: Member
     clock: Clock
     cache_path: Path  # this member's checkpoint cache
-    _db: Database | None
-    _keys: MemberKeys | None
-    _dek: bytes | None
-    _fp_key: bytes | None
+    _db: Database | None = field(repr=False)
+    _keys: MemberKeys | None = field(repr=False)
+    _dek: bytes | None = field(repr=False)
+    _fp_key: bytes | None = field(repr=False)
     fp_key_id: str
     genesis_hash: str
     seen: checkpoints.SeenCheckpoint
@@ -184,10 +184,16 @@ class Session:
         return self.member.role is Role.ADMIN
 
     @contextlib.contextmanager
-    def guard(self) -> Iterator[Database]:
-        """Serialise calls on this session (the TUI calls from worker threads)."""
+    def read(self) -> Iterator[Database]:
+        """One consistent view for a read of several statements; calls on this session are
+        serialised (the TUI calls from worker threads)."""
+        with self._mutex, self.db.snapshot() as db:
+            yield db
+
+    def checkpoint_wal(self) -> None:
+        """Fold the WAL into the main file (outside any transaction)."""
         with self._mutex:
-            yield self.db
+            self.db.checkpoint_wal()
 
     def lock(self) -> None:
         """Close the connection and drop every key this session holds."""

@@ -282,8 +282,7 @@ def destroy_secrets(session: Session, name: str, versions: Sequence[int] | None 
             {"token": token.id, "name": token.name, "versions": sorted(chosen)},
         )
         rows.destroy_secrets(db, token.id, chosen)
-    with session.guard() as db:
-        db.checkpoint_wal()  # move the zeroed pages out of the WAL into the main file
+    session.checkpoint_wal()  # move the zeroed pages out of the WAL into the main file
     return new
 
 
@@ -291,17 +290,17 @@ def destroy_secrets(session: Session, name: str, versions: Sequence[int] | None 
 
 
 def get(session: Session, name: str) -> Token:
-    with session.guard() as db:
+    with session.read() as db:
         return _load(db, name)
 
 
 def list_tokens(session: Session) -> list[Token]:
-    with session.guard() as db:
+    with session.read() as db:
         return rows.all_tokens(db)
 
 
 def history(session: Session, name: str, limit: int = 50) -> list[Entry]:
     """The latest journal entries about one token, newest first."""
-    with session.guard() as db:
+    with session.read() as db:
         token = _load(db, name)
         return [decode_entry(line) for line in journal_rows.lines_for_token(db, token.id, limit)]

@@ -51,8 +51,12 @@ def unlock(
             attempts.record(paths, member_id, clock())
             raise AuthenticationError(WRONG_PASSPHRASE) from None
     with contextlib.ExitStack() as stack:
+        # A shared lock: no key change (they hold it exclusively) can commit between our
+        # read of keys.json and our checks of it against vault.db.
+        stack.enter_context(fs.file_lock(paths.lock, shared=True))
         keyfile = keystore.read(paths)
-        if keyfile.pending is not None:  # settle it under the lock, against a fresh read
+        if keyfile.pending is not None:  # settle it under the exclusive lock, on a fresh read
+            stack.close()
             stack.enter_context(fs.exclusive_lock(paths.lock))
             keyfile = keystore.read(paths)
         pending = keyfile.pending
@@ -61,6 +65,8 @@ def unlock(
         keys, used = _authenticate(paths, keyfile, member_id, passphrase, clock)
         dek, new_dek = keystore.data_keys(keyfile, member_id, keys)
         keyfile.check_mac(dek)
+        if not paths.db.exists():
+            raise IntegrityError("vault.db is missing from the vault directory")
         fs.check_private(paths.db, is_dir=False)
         db, db_has_new_key = _open_database(paths, dek, new_dek)
         try:
@@ -147,24 +153,28 @@ def _session(
     clock: Clock,
     state_dir: Path | None,
 ) -> Session:
-    vault_id = meta.get(db, "vault_id")
-    member = rows.member(db, member_id)
-    genesis = journal_rows.line_at(db, 0)
-    if member is None or genesis is None:
-        raise IntegrityError("vault.db has no genesis entry or lost the member")
-    head = journal_rows.head(db)
+    with db.snapshot():  # several reads that must agree while others may be writing
+        vault_id = meta.get(db, "vault_id")
+        member = rows.member(db, member_id)
+        genesis = journal_rows.line_at(db, 0)
+        if member is None or genesis is None:
+            raise IntegrityError("vault.db has no genesis entry or lost the member")
+        head = journal_rows.head(db)
+        vault_name = meta.get(db, "vault_name")
+        fp_key = bytes.fromhex(meta.get(db, "fp_key"))
+        fp_key_id = meta.get(db, "fp_key_id")
     return Session(
         paths=paths,
         vault_id=vault_id,
-        vault_name=meta.get(db, "vault_name"),
+        vault_name=vault_name,
         member=member,
         clock=clock,
         cache_path=checkpoints.cache_file(state_dir or default_state_dir(), vault_id, member_id),
         _db=db,
         _keys=keys,
         _dek=dek,
-        _fp_key=bytes.fromhex(meta.get(db, "fp_key")),
-        fp_key_id=meta.get(db, "fp_key_id"),
+        _fp_key=fp_key,
+        fp_key_id=fp_key_id,
         genesis_hash=hash_leaf(genesis).hex(),
         seen=checkpoints.SeenCheckpoint(head.size, head.frontier.root()),
     )

@@ -23,8 +23,8 @@ from tokenvault.domain.merkle import Frontier
 from tokenvault.domain.replay import VaultState
 from tokenvault.services import checkpoints, keystore
 from tokenvault.services.session import Session
+from tokenvault.storage import fs, meta, rows
 from tokenvault.storage import journal as journal_rows
-from tokenvault.storage import meta, rows
 from tokenvault.storage.db import Database, integrity_problems
 
 
@@ -48,21 +48,26 @@ class VerifyReport:
 
 def verify(session: Session) -> VerifyReport:
     problems: list[str] = []
-    with session.guard() as db:
-        try:
-            # cipher_integrity_check reads the main file only: fold the WAL in first.
-            db.checkpoint_wal()
-            for page in integrity_problems(db.path, session.dek):
-                problems.append(f"vault.db: {page}")
-        except TokenVaultError as exc:
-            problems.append(str(exc))
+    try:
+        # cipher_integrity_check reads the main file only: fold the WAL in first.
+        session.checkpoint_wal()
+        for page in integrity_problems(session.db.path, session.dek):
+            problems.append(f"vault.db: {page}")
+    except TokenVaultError as exc:
+        problems.append(str(exc))
+    chain = ChainResult()
+    cached, cache_problem = _cached(session)  # before the snapshot: it can only be older
+    if cache_problem:
+        problems.append(cache_problem)
+    # keys.lock first (no key change may commit between our reads of keys.json and of the
+    # database), then one read snapshot for everything in vault.db.
+    with fs.exclusive_lock(session.paths.lock), session.read() as db:
         try:
             keyfile = keystore.read(session.paths)
             keyfile.check_mac(session.dek)
             keystore.check_matches(db, keyfile)
         except TokenVaultError as exc:
             problems.append(str(exc))
-        chain = ChainResult()
         try:
             chain = _check_journal(db, session.vault_id, problems)
         except TokenVaultError as exc:
@@ -71,9 +76,7 @@ def verify(session: Session) -> VerifyReport:
             try:
                 _check_state(db, session, chain.state, problems)
                 _check_checkpoint(db, chain, problems)
-                problem = checkpoints.extends(db, chain.frontier.size, session.seen, recompute=True)
-                if problem:
-                    problems.append(problem)
+                problems.extend(_check_seen(db, session, cached, chain.frontier.size))
             except TokenVaultError as exc:
                 problems.append(str(exc))
     return VerifyReport(
@@ -84,6 +87,29 @@ def verify(session: Session) -> VerifyReport:
         first_ts=chain.first_ts,
         last_ts=chain.last_ts,
     )
+
+
+def _cached(session: Session) -> tuple[checkpoints.SeenCheckpoint | None, str | None]:
+    try:
+        return checkpoints.load(session.cache_path), None
+    except TokenVaultError as exc:
+        return None, str(exc)
+
+
+def _check_seen(
+    db: Database, session: Session, cached: checkpoints.SeenCheckpoint | None, size: int
+) -> list[str]:
+    """The journal must extend what this client saw: in this session and in its cache."""
+    if session.unlock_info.rollback is not None:
+        return [session.unlock_info.rollback]
+    found: list[str] = []
+    for checkpoint in (session.seen, cached):
+        if checkpoint is None:
+            continue
+        problem = checkpoints.extends(db, size, checkpoint, recompute=True)
+        if problem and problem not in found:
+            found.append(problem)
+    return found
 
 
 def _check_journal(db: Database, vault_id: str, problems: list[str]) -> ChainResult:

@@ -59,10 +59,22 @@ def _key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
-def _connect(path: Path, key: bytes) -> sqlcipher.Connection:
-    conn = sqlcipher.connect(
-        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-    )
+def _connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher.Connection:
+    # mode=rw: opening a vault must never create an empty database where one went missing.
+    mode = "rwc" if create else "rw"
+    uri = f"{path.absolute().as_uri()}?mode={mode}"
+    try:
+        conn = sqlcipher.connect(
+            uri,
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+    except sqlcipher.OperationalError:
+        if not create and not path.exists():
+            raise IntegrityError(f"{path.name} is missing") from None
+        raise
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute("PRAGMA cipher_memory_security = ON")
@@ -88,9 +100,9 @@ class Database:
         self._in_tx = False
 
     @classmethod
-    def open(cls, path: Path, key: bytes) -> Database:
+    def open(cls, path: Path, key: bytes, *, create: bool = False) -> Database:
         with translate_errors(path):
-            conn = _connect(path, key)
+            conn = _connect(path, key, create=create)
             try:
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode != "wal":
@@ -130,6 +142,23 @@ class Database:
                     raise
         finally:
             self._in_tx = False
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Database]:
+        """A read transaction: every query inside sees one committed state, even while other
+        processes commit (WAL). Reads spanning several statements must use it."""
+        if self._in_tx:
+            yield self
+            return
+        with translate_errors(self.path):
+            self._conn.execute("BEGIN DEFERRED")
+        self._in_tx = True
+        try:
+            yield self
+        finally:
+            self._in_tx = False
+            with contextlib.suppress(Exception):
+                self._conn.execute("COMMIT")
 
     @property
     def in_transaction(self) -> bool:

@@ -19,6 +19,11 @@ from pathlib import Path
 
 from tokenvault.domain.errors import OperationalError
 
+
+class FileTooLarge(OperationalError):
+    """A file is larger than its documented bound (callers decide what that means)."""
+
+
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 
@@ -71,7 +76,7 @@ def read_private(path: Path, max_bytes: int) -> bytes:
     except OSError as exc:
         raise _io_error("read", path, exc) from None
     if len(data) > max_bytes:
-        raise OperationalError(f"{path} is larger than {max_bytes} bytes")
+        raise FileTooLarge(f"{path} is larger than {max_bytes} bytes")
     return data
 
 
@@ -140,17 +145,22 @@ def truncate_if(path: Path, condition: Callable[[], bool]) -> None:
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on `path` (created 0600) for the block's duration."""
+def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold an advisory lock on `path` (created 0600) for the block: shared for readers that
+    need a stable view, exclusive for writers."""
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, PRIVATE_FILE)
     except OSError as exc:
         raise _io_error("open lock file", path, exc) from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def exclusive_lock(path: Path) -> contextlib.AbstractContextManager[None]:
+    return file_lock(path, shared=False)
 
 
 def remove_tree_quietly(path: Path) -> None:

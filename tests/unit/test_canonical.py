@@ -1,0 +1,113 @@
+"""Canonical JSON: JCS bytes under the journal's value rules, and the strict reader."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tokenvault.domain.canonical import (
+    CanonicalError,
+    canonical_bytes,
+    check_value,
+    parse_canonical,
+)
+from tokenvault.domain.limits import SAFE_INT_MAX
+from tokenvault.domain.text import is_clean
+
+clean_text = st.text().filter(is_clean)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-SAFE_INT_MAX, max_value=SAFE_INT_MAX)
+    | clean_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(clean_text, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+json_objects = st.dictionaries(clean_text, json_values, max_size=6)
+
+
+@given(json_objects)
+def test_round_trip_is_byte_identical(value: dict[str, Any]) -> None:
+    line = canonical_bytes(value)
+    assert parse_canonical(line) == value
+    assert canonical_bytes(parse_canonical(line)) == line
+
+
+@given(json_objects)
+def test_matches_rfc8785_and_sorted_compact_json(value: dict[str, Any]) -> None:
+    line = canonical_bytes(value)
+    assert line == rfc8785.dumps(value)
+    # With integers and strings only, JCS equals sorted, compact, UTF-8 JSON except that JCS
+    # sorts keys by UTF-16 code units; for BMP-only keys the two orders agree.
+    if all(ord(c) < 0xD800 for key in _keys(value) for c in key):
+        assert (
+            line
+            == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        )
+
+
+def _keys(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [*value, *(k for v in value.values() for k in _keys(v))]
+    if isinstance(value, list):
+        return [k for v in value for k in _keys(v)]
+    return []
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ({"x": 1.5}, "float"),
+        ({"x": 2**53}, "integer outside"),
+        ({"x": -(2**53)}, "integer outside"),
+        ({"x": "a\u202eb"}, "U+202E"),
+        ({"x": "e\u0301"}, "not NFC"),
+        ({"x\n": 1}, "U+000A"),
+        ({"x": b"bytes"}, "bytes"),
+        ({1: "int key"}, "not a string"),
+    ],
+)
+def test_values_outside_the_rules_are_refused(value: dict[Any, Any], why: str) -> None:
+    with pytest.raises(CanonicalError, match=re.escape(why)):
+        canonical_bytes(value)
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b'{"a":1,"a":2}', "duplicate key"),
+        (b'{"a":1.0}', "floats"),
+        (b'{"a":1e3}', "floats"),
+        (b'{"a":NaN}', "NaN"),
+        (b'{"a":Infinity}', "Infinity"),
+        (b'{"b":1,"a":2}', "canonical"),
+        (b'{"a": 1}', "canonical"),
+        (b'{"a":"\\u0041"}', "canonical"),
+        (b"[1,2]", "not a JSON object"),
+        (b'{"a":', "not valid JSON"),
+        (b'{"a":"\xff"}', "UTF-8"),
+        (b'{"a":"\\u202e"}', "U+202E"),
+        (b'{"a":1}\n', "canonical"),
+    ],
+)
+def test_strict_reader_rejects(line: bytes, why: str) -> None:
+    with pytest.raises(CanonicalError, match=re.escape(why)):
+        parse_canonical(line)
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    with pytest.raises(CanonicalError):
+        parse_canonical(b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+
+
+def test_check_value_names_the_path() -> None:
+    with pytest.raises(CanonicalError, match=r"\$\.body\.scopes\[1\]"):
+        check_value({"body": {"scopes": ["ok", 1.0]}})
