@@ -68,7 +68,7 @@ def settle(
     confirmed = _confirmed(db, pending)
     settled: KeyFile
     if pending.kind == "rekey" and confirmed:
-        if new_dek is None:
+        if new_dek is None or pending.epoch is None:
             raise IntegrityError("keys.json: a confirmed rekey has no new key for this member")
         if not db_has_new_key:
             db.rekey(new_dek)
@@ -79,7 +79,6 @@ def settle(
             for slot in keyfile.slots
             if slot.member in pending.boxes
         )
-        assert pending.epoch is not None
         settled = KeyFile(keyfile.vault, pending.epoch, generation, slots).sealed(new_dek)
         keystore.write(paths, settled)
         return settled, new_dek
@@ -125,7 +124,9 @@ def _key_change(
         keyfile = keystore.read(paths)
         keyfile.check_mac(session.dek)
         if keyfile.pending is not None:  # a crash left one behind since we unlocked
-            keyfile, _ = settle(paths, keyfile, session.db, session.dek, None)
+            current, pending_dek = keystore.data_keys(keyfile, session.member.id, session.keys)
+            keyfile, dek = settle(paths, keyfile, session.db, current, pending_dek)
+            session.replace_dek(dek)
         staged: list[KeyFile] = []
 
         def stage(new: KeyFile) -> None:

@@ -18,7 +18,12 @@ from typing import Any
 
 from tokenvault.crypto.keys import MemberKeys
 from tokenvault.domain import checkpoint as cp
-from tokenvault.domain.errors import AuthenticationError, IntegrityError, VaultLockedError
+from tokenvault.domain.errors import (
+    AuthenticationError,
+    IntegrityError,
+    TokenVaultError,
+    VaultLockedError,
+)
 from tokenvault.domain.journal import Entry
 from tokenvault.domain.merkle import Frontier
 from tokenvault.domain.model import Member, Role
@@ -236,6 +241,11 @@ class Session:
                 self.advance(writer.frontier.size, writer.frontier.root())
 
     def advance(self, size: int, root: bytes) -> None:
-        """Record a head this client has now seen (in memory and in the cache file)."""
+        """Record a head this client has now seen (in memory and in the cache file).
+
+        Runs after COMMIT: failing to update the cache (disk full, say) must not make a
+        committed change look failed, so the file write is best effort; the in-memory
+        checkpoint still protects this session and the next write retries the file."""
         self.seen = checkpoints.SeenCheckpoint(size, root, self.clock())
-        checkpoints.save(self.cache_path, self.seen)
+        with contextlib.suppress(TokenVaultError):
+            checkpoints.save(self.cache_path, self.seen)
