@@ -16,13 +16,7 @@ SIGNATURE_BYTES = 64
 
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """True only for a valid signature by a valid (prime-order, canonical) public key."""
-    if len(signature) != SIGNATURE_BYTES or not is_valid_public_key(public_key):
-        return False
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+    return VerifyingKeys().verify(public_key, message, signature)
 
 
 class VerifyingKeys:

@@ -121,13 +121,12 @@ def lines_for_token(db: Database, token_id: int, limit: int) -> list[bytes]:
     ]
 
 
-def recent_lines(db: Database, limit: int, before: int | None = None) -> list[bytes]:
-    if before is None:
-        sql, params = "SELECT line FROM journal ORDER BY seq DESC LIMIT ?", (limit,)
-    else:
-        sql = "SELECT line FROM journal WHERE seq < ? ORDER BY seq DESC LIMIT ?"
-        params = (before, limit)  # type: ignore[assignment]
-    return [bytes(row[0]) for row in db.query(sql, params)]
+def recent_lines(db: Database, limit: int) -> list[bytes]:
+    """The newest `limit` entry lines, newest first."""
+    return [
+        bytes(row[0])
+        for row in db.query("SELECT line FROM journal ORDER BY seq DESC LIMIT ?", (limit,))
+    ]
 
 
 def folded(db: Database, attempt_id: str) -> bool:
