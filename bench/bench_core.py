@@ -8,8 +8,6 @@ replaces the core section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -18,6 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+
+from _report import machine, write_section
 
 from tokenvault import services
 from tokenvault.crypto import kdf
@@ -39,21 +39,6 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
 
 def unlock_and_lock(vault: Path, state: Path) -> None:
     services.unlock(vault, "ops", PASS, state_dir=state).lock()
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or cpu
-    return (
-        f"{platform.system()} {platform.release()} {platform.machine()}, {cpu}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}"
-    )
 
 
 def main() -> int:
@@ -122,29 +107,13 @@ def main() -> int:
     )
     print(report)
     if args.write:
-        write_section(report)
+        write_section("Vault core", report)
     return 0
 
 
 def rate(samples: list[float]) -> str:
     median = statistics.median(samples)
     return f"{1 / median:.0f} /s (median {median * 1000:.1f} ms over {len(samples)})"
-
-
-def write_section(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    head = (
-        "# Benchmarks\n\nNumbers come from the scripts in `bench/`, never from timed unit tests."
-        " Each section names the machine and the command that produced it.\n\n"
-    )
-    text = path.read_text() if path.exists() else head
-    start = text.find("## Vault core")
-    if start == -1:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
-    path.write_text(text)
 
 
 if __name__ == "__main__":

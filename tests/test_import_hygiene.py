@@ -31,6 +31,7 @@ def loaded_after(module: str) -> set[str]:
         ("tokenvault.domain.journal", {"cryptography", "argon2", "sqlcipher3"}),
         ("tokenvault.audit.chain", {"sqlcipher3", "platformdirs", "argon2"}),
         ("tokenvault.cli", {"textual", "sqlcipher3", "cryptography"}),
+        ("tokenvault.cli.app", {"textual", "rich"}),
     ],
 )
 def test_layers_load_only_what_they_need(module: str, forbidden: set[str]) -> None:

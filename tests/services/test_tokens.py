@@ -92,7 +92,7 @@ def test_add_rejects_bad_input_and_changes_nothing(
 def test_time_rules(session: Session, clock: StepClock) -> None:
     with pytest.raises(ValidationError, match="issued_at is in the future"):
         add(session, issued_at=clock.now + timedelta(days=1))
-    with pytest.raises(ValidationError, match="expires_at must be after issued_at"):
+    with pytest.raises(ValidationError, match="expires_at is before issued_at"):
         add(
             session,
             issued_at=clock.now - timedelta(days=5),
@@ -232,3 +232,17 @@ def test_timestamps_never_go_backwards(session: Session, clock: StepClock) -> No
     services.tokens.review(session, "gh-deploy")
     assert last_entry(session)["ts"] == first
     assert services.verify(session).ok
+
+
+def test_inventorying_an_old_token_defaults_issued_to_the_earliest_date(
+    session: Session, clock: StepClock
+) -> None:
+    """Past rotation or expiry alone is accepted: issued_at falls back to the earliest."""
+    rotated = clock.now - timedelta(days=200)
+    expired = clock.now - timedelta(days=30)
+    add(session, last_rotated_at=rotated, expires_at=expired)
+    assert services.tokens.get(session, "gh-deploy").issued_at == rotated
+    only_expired = services.tokens.add(
+        session, TokenDraft(name="old-pat", owner="ops", expires_at=expired), Secret("x")
+    )
+    assert only_expired.issued_at == only_expired.last_rotated_at == expired

@@ -1,21 +1,20 @@
-"""The command line face. Until the CLI issue lands it only says so, plainly."""
+"""The command line face: click commands that parse, call one service, render.
+
+app.py         run(): exit codes and one-line errors
+root.py        the group and its global options
+context.py     resolving vault, member and passphrase; unlocking
+secrets_in.py  passphrases and secrets from files, descriptors, stdin or a hidden prompt
+output.py      tables and JSON
+options.py     date/duration types, the token metadata flags
+tokens.py members.py policy.py journal.py vault.py   the commands
+clipboard.py   get --copy and the delayed clear
+"""
 
 from __future__ import annotations
-
-import sys
-
-from tokenvault import __version__
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tokenvault` console script."""
-    args = sys.argv[1:] if argv is None else argv
-    if args in (["--version"], ["-V"]):
-        print(f"tokenvault {__version__}")
-        return 0
-    print(
-        f"tokenvault {__version__}: the vault core is installed; the command line and "
-        "`tokenvault demo` arrive with the CLI issue (#3).",
-        file=sys.stderr,
-    )
-    return 2
+    from tokenvault.cli.app import run
+
+    return run(argv)

@@ -95,4 +95,36 @@ def validate_value(key: str, value: Any) -> Any:
     return value
 
 
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def parse_text(key: str, text: str) -> Any:
+    """A policy value as typed on a command line or in a form, then validated:
+    booleans true/false (yes/no, on/off), whole numbers with an optional unit matching the key
+    (`30d` for *_days, `300s` for *_seconds), `none` to clear an optional limit, and lists
+    comma-separated (empty text: an empty list)."""
+    if key not in _RULES:
+        return validate_value(key, text)  # raises the "unknown key" error
+    kind = _RULES[key][0]
+    raw = text.strip()
+    if kind == "bool":
+        word = raw.lower()
+        if word not in _TRUE | _FALSE:
+            raise ValidationError(f"policy {key} must be true or false, not {raw!r:.40}")
+        return validate_value(key, word in _TRUE)
+    if kind == "list":
+        return validate_value(key, [item.strip() for item in raw.split(",") if item.strip()])
+    if kind == "opt-int" and raw.lower() in ("none", "never", ""):
+        return validate_value(key, None)
+    unit = "d" if key.endswith("_days") else "s" if key.endswith("_seconds") else ""
+    number = raw.removesuffix(unit) if unit else raw
+    if not number.isascii() or not number.isdigit():
+        example = f"30{unit}" if unit else "30"
+        raise ValidationError(
+            f"policy {key} must be a whole number (e.g. {example}), not {raw!r:.40}"
+        )
+    return validate_value(key, int(number))
+
+
 DEFAULT_POLICY = Policy()

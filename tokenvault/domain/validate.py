@@ -95,8 +95,8 @@ def check_token_rules(fields: Mapping[str, Any], policy: Policy, now: datetime) 
     if rotated < issued:
         raise ValidationError("last_rotated_at is before issued_at")
     expires = fields["expires_at"]
-    if expires is not None and expires <= issued:
-        raise ValidationError("expires_at must be after issued_at")
+    if expires is not None and expires < issued:
+        raise ValidationError("expires_at is before issued_at")
 
 
 def check_vault_name(value: str) -> str:

@@ -9,6 +9,9 @@
     members.add_member / remove_member / change_passphrase / list_members
     policy.show / update
     verify(session)                                    -> VerifyReport
+    member_ids(dir)                                    -> who may unlock (before unlocking)
+    inventory(session)                                 -> tokens + policy + now, one snapshot
+    journal.recent(session, limit=, token=)            -> entries, newest first
 
 Every mutation is one BEGIN IMMEDIATE transaction holding the change, its signed journal
 entry and the new signed checkpoint. Every function that cares about time uses the session's
@@ -17,13 +20,15 @@ clock (given to create_vault/unlock).
 
 from __future__ import annotations
 
-from tokenvault.services import members, policy, tokens
+from tokenvault.crypto.kdf import KdfParams
+from tokenvault.services import journal, members, policy, tokens
 from tokenvault.services.clock import Clock, system_clock
 from tokenvault.services.create import RECOVERY_MEMBER, CreatedVault, create_vault
+from tokenvault.services.inventory import Inventory, inventory
 from tokenvault.services.paths import default_state_dir, default_vault_dir
 from tokenvault.services.session import FailedAttempts, Session, UnlockInfo
 from tokenvault.services.tokens import TokenDraft
-from tokenvault.services.unlock import unlock
+from tokenvault.services.unlock import member_ids, unlock
 from tokenvault.services.verify import VerifyReport, verify
 
 __all__ = [
@@ -31,6 +36,8 @@ __all__ = [
     "Clock",
     "CreatedVault",
     "FailedAttempts",
+    "Inventory",
+    "KdfParams",
     "Session",
     "TokenDraft",
     "UnlockInfo",
@@ -38,6 +45,9 @@ __all__ = [
     "create_vault",
     "default_state_dir",
     "default_vault_dir",
+    "inventory",
+    "journal",
+    "member_ids",
     "members",
     "policy",
     "system_clock",

@@ -44,7 +44,7 @@ class TokenDraft:
     notes: str = ""
     expires_at: datetime | None = None
     rotate_every_days: int | None = None
-    issued_at: datetime | None = None  # default: now
+    issued_at: datetime | None = None  # default: now, or an earlier given rotation/expiry
     last_rotated_at: datetime | None = None  # default: issued_at
 
 
@@ -70,7 +70,10 @@ def add(session: Session, draft: TokenDraft, secret: Secret, *, source: str = ""
     """Inventory a token and store its secret (version 1)."""
     check_secret(secret)
     now = truncate_ms(session.clock())
-    issued = draft.issued_at if draft.issued_at is not None else now
+    issued = draft.issued_at
+    if issued is None:  # unknown: now, or the earliest past date we were given
+        known = [d for d in (draft.last_rotated_at, draft.expires_at) if isinstance(d, datetime)]
+        issued = min([now, *(truncate_ms(d) for d in known)])
     values = clean_fields(
         {
             "name": draft.name,
@@ -215,8 +218,11 @@ def reveal(
     *,
     how: RevealHow | str = RevealHow.VIEW,
     version: int | None = None,
+    require_text: bool = False,
 ) -> Secret:
-    """The secret, after its `token.reveal` entry has committed."""
+    """The secret, after its `token.reveal` entry has committed. With `require_text` (a
+    clipboard takes text only) a secret that is not UTF-8 is refused before anything is
+    journaled."""
     how = RevealHow(how)
     with session.write() as writer:
         db = writer.db
@@ -230,6 +236,8 @@ def reveal(
         value = rows.secret(db, token.id, number)
         if value is None:
             raise ConflictError(f"version {number} of {token.name} has no stored secret")
+        if require_text and not _is_text(value):
+            raise ValidationError(f"{token.name} is not text; it cannot go on a clipboard")
         body = {
             "token": token.id,
             "name": token.name,
@@ -239,6 +247,14 @@ def reveal(
         }
         _apply(writer, token, "token.reveal", body)
     return Secret(value)  # only now: the entry is committed
+
+
+def _is_text(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def review(session: Session, name: str, *, note: str = "") -> Token:

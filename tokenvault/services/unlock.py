@@ -95,6 +95,20 @@ def unlock(
     return session
 
 
+def member_ids(vault_dir: Path) -> list[str]:
+    """Who can unlock this vault (key-file slots, recovery last), before any passphrase: the
+    faces use it to pick the member. The key file is parsed strictly; nothing is trusted
+    until unlock checks it against the journal."""
+    paths = VaultPaths(Path(vault_dir))
+    if not paths.keys.exists():
+        raise NotFoundError(f"no vault at {paths.root}")
+    fs.check_private(paths.root, is_dir=True)
+    with fs.file_lock(paths.lock, shared=True):
+        keyfile = keystore.read(paths)
+    ids = [slot.member for slot in keyfile.slots]
+    return sorted(ids, key=lambda m: (m == RECOVERY_MEMBER, m))
+
+
 def _authenticate(
     paths: VaultPaths, keyfile: KeyFile, member_id: str, passphrase: Secret, clock: Clock
 ) -> tuple[MemberKeys, WrappedKeys]:
@@ -110,7 +124,7 @@ def _authenticate(
         candidates.append(pending.previous)  # the change may not have committed
     if not candidates:
         attempts.record(paths, member_id, clock())
-        raise AuthenticationError(f"{member_id} is not a member of this vault")
+        raise AuthenticationError(f"{member_id} is not a member of this vault (unknown or removed)")
     for candidate in candidates:
         try:
             keys = unwrap_keys(

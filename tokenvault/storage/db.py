@@ -16,13 +16,16 @@ A wrong key surfaces as "file is not a database" on the first read, checked at o
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from tokenvault.domain.errors import IntegrityError, OperationalError
+from tokenvault.domain.errors import ConflictError, IntegrityError, OperationalError
+from tokenvault.storage import fs
 
 BUSY_TIMEOUT_MS = 10_000
 _KEY_BYTES = 32
@@ -197,9 +200,64 @@ class Database:
         with translate_errors(self.path):
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
+    def copy_to(self, dest: Path, key: bytes) -> None:
+        """Write a consistent copy of this database to `dest` (which must not exist), encrypted
+        under `key` (this database's key; `open` the copy with it to be sure), 0600, fsynced.
+
+        The SQLite backup API, not VACUUM INTO: both give an encrypted copy, but VACUUM refuses
+        to run inside a transaction, while the backup joins this connection's read transaction,
+        so inside `snapshot()` the copy is exactly what the snapshot's other reads saw. The
+        copy's pages are encrypted by the destination connection's key, so it must be keyed."""
+        _create_private(dest)
+        try:
+            with translate_errors(dest):
+                target = _connect(dest, key, create=True)
+            try:
+                with translate_errors(self.path):
+                    self._conn.backup(target)  # one step: pages=-1
+            finally:
+                target.close()
+            _make_private_and_sync(dest)
+        except BaseException:
+            _remove_quietly(dest)
+            raise
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._conn.close()
+
+
+def _create_private(path: Path) -> None:
+    """Create `path` empty and 0600 (O_EXCL: never reuse or follow what is already there)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, fs.PRIVATE_FILE)
+    except FileExistsError:
+        raise ConflictError(f"{path} already exists") from None
+    except OSError as exc:
+        raise OperationalError(f"cannot create {path}: {exc.strerror}") from None
+    os.close(fd)
+
+
+def _make_private_and_sync(path: Path) -> None:
+    """0600 whatever the umask was, then the file and its directory entry on disk."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            if stat.S_IMODE(os.fstat(fd).st_mode) != fs.PRIVATE_FILE:
+                os.fchmod(fd, fs.PRIVATE_FILE)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fs.fsync_dir(path.parent)
+    except OSError as exc:
+        raise OperationalError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _remove_quietly(path: Path) -> None:
+    """Drop a partial copy and any journal SQLite left beside it."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + suffix).unlink()
 
 
 def integrity_problems(path: Path, key: bytes) -> list[str]:

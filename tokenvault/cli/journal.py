@@ -1,0 +1,56 @@
+"""Journal commands: read the signed change journal (export and proofs come with issue #5)."""
+
+from __future__ import annotations
+
+import click
+
+from tokenvault.cli.context import Globals, pass_globals
+from tokenvault.cli.output import clip, table
+from tokenvault.cli.root import root
+from tokenvault.domain.describe import subject, summary
+from tokenvault.services import journal as journal_service
+
+
+@root.group()
+def journal() -> None:
+    """The signed, append-only record of every change and every reveal."""
+
+
+@journal.command(name="ls")
+@click.option("--token", "token", metavar="NAME", help="Only entries about this token.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="How many, newest first.",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of the entries as stored.")
+@pass_globals
+def journal_ls(g: Globals, token: str | None, limit: int, as_json: bool) -> None:
+    """List journal entries, newest first. With --json each array element is the entry
+    exactly as stored, hashed and signed (entries hold fingerprints, never secrets).
+
+    \b
+    Examples:
+      tokenvault journal ls --token stripe-live
+      tokenvault journal ls --limit 1000 --json | jq -c 'select(.type == "token.reveal")'
+    """
+    with g.session() as session:
+        entries = journal_service.recent(session, limit=limit, token=token)
+    if as_json:  # a JSON array whose elements are the stored lines, byte for byte
+        lines = [entry.line_bytes.decode("utf-8") for entry in entries]
+        click.echo("[\n" + ",\n".join(lines) + "\n]" if lines else "[]")
+        return
+    rows = [
+        [
+            str(e.seq),
+            e.ts[:19].replace("T", " ") + "Z",
+            e.actor,
+            e.type,
+            clip(subject(e), 32),
+            clip(summary(e), 60),
+        ]
+        for e in entries
+    ]
+    table(["SEQ", "TIME (UTC)", "ACTOR", "TYPE", "SUBJECT", "SUMMARY"], rows)
