@@ -162,7 +162,7 @@ def test_member_ls_table_and_json(cli: Cli, with_bob: Path) -> None:
     assert [(m["role"], m["display_name"]) for m in members] == [
         ("admin", "Alice Ops"),
         ("admin", "Recovery kit"),
-        ("operator", ""),
+        ("operator", None),
     ]
 
 

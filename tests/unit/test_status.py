@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from tokenvault.domain.model import RevokeReason, Status, Token, TokenVersion
 from tokenvault.domain.policy import Policy
-from tokenvault.domain.status import days_until, next_deadline, rotation_due_at, token_status
+from tokenvault.domain.status import (
+    days_left,
+    days_until,
+    next_deadline,
+    rotation_due_at,
+    token_status,
+)
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 URGENCY = {Status.OK: 0, Status.DUE: 1, Status.OVERDUE: 2, Status.EXPIRED: 3, Status.REVOKED: 4}
@@ -133,3 +139,11 @@ def test_status_matches_its_definition(
         else Status.OK
     )
     assert status is expected
+
+
+def test_days_left_rounds_toward_what_a_person_expects() -> None:
+    assert days_left(T + timedelta(days=29, hours=23), T) == 30
+    assert days_left(T + timedelta(minutes=1), T) == 1
+    assert days_left(T, T) == 0
+    assert days_left(T - timedelta(hours=5), T) == 0
+    assert days_left(T - timedelta(days=110, hours=5), T) == -110

@@ -14,7 +14,7 @@ import click
 from tokenvault import services
 from tokenvault.cli.output import warn
 from tokenvault.cli.secrets_in import PassphraseSource
-from tokenvault.domain.errors import InputError
+from tokenvault.domain.errors import InputError, NotFoundError
 from tokenvault.domain.timefmt import format_ts
 
 
@@ -41,6 +41,11 @@ class Globals:
         )
 
     def unlock(self, *, rollback_warning: bool = True) -> services.Session:
+        if not (self.vault / "keys.json").exists():
+            raise NotFoundError(
+                f"no vault at {self.vault}: create one with `tokenvault init`, or point "
+                "--vault / TOKENVAULT_VAULT at one"
+            )
         member = self.choose_member()
         passphrase = self.passphrase.read(f"Passphrase for {member} ({self.vault}): ")
         session = services.unlock(self.vault, member, passphrase)

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from tokenvault.domain.model import Status
-from tokenvault.domain.status import days_until
+from tokenvault.domain.status import days_left
 
 PROG = "tokenvault"
 STATUS_COLOURS = {
@@ -48,10 +48,10 @@ def day(moment: datetime | None) -> str:
 
 
 def relative_days(moment: datetime, now: datetime) -> str:
-    days = days_until(moment, now)
-    if days >= 0:
-        return "today" if days == 0 else f"in {days}d"
-    return f"{-days}d late"
+    days = days_left(moment, now)
+    if days > 0:
+        return f"in {days}d"
+    return "today" if days == 0 else f"{-days}d late"
 
 
 def status_cell(status: Status) -> str:

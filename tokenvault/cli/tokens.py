@@ -28,6 +28,7 @@ from tokenvault.domain.records import token_record, version_record
 from tokenvault.domain.status import next_deadline, rotation_due_at, token_status
 from tokenvault.domain.timefmt import format_ts
 from tokenvault.services import TokenDraft, inventory, tokens
+from tokenvault.services import policy as policy_service
 
 STATUS_CHOICE = click.Choice([s.value for s in Status])
 
@@ -231,16 +232,16 @@ def show(g: Globals, name: str, as_json: bool) -> None:
     """
     with g.session() as session:
         token = tokens.get(session, name)
-        inv = inventory(session)
+        policy = policy_service.show(session)
         history = tokens.history(session, name, limit=10)
-    record = token_record(token, inv.policy, inv.now)
+        record = token_record(token, policy, session.clock())
     if as_json:
         versions = sorted(token.versions, key=lambda v: v.number)
         emit_json(
             record | {"versions": [version_record(v, token.current_version) for v in versions]}
         )
         return
-    _show_text(token, inv.policy, record, history)
+    _show_text(token, policy, record, history)
 
 
 @root.command()
@@ -269,7 +270,7 @@ def get(g: Globals, name: str, copy: bool, version: int | None) -> None:
             board = clipboard.system_clipboard()
         how = RevealHow.COPY if copy else RevealHow.VIEW
         secret = tokens.reveal(session, name, how=how, version=version, require_text=copy)
-        seconds = inventory(session).policy.clipboard_clear_seconds
+        seconds = policy_service.show(session).clipboard_clear_seconds
     if board is None:
         out = sys.stdout.buffer
         out.write(secret.expose())

@@ -36,6 +36,8 @@ def _changes(changes: Mapping[str, Any]) -> str:
 def _short(value: Any) -> str:
     if value is None:
         return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     text = str(value)

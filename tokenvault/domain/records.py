@@ -1,7 +1,8 @@
 """Tokens and members as plain JSON-ready records: the shape scripts and exports depend on.
 
-Field names are a public contract (CLI `--json`, inventory export). Lists are arrays, absent
-values null, times canonical UTC `…Z`. There is no secret here to leak: only fingerprints.
+Field names are a public contract (CLI `--json`, inventory export). Lists are arrays (maybe
+empty), absent values — an empty text field included — null, times canonical UTC `…Z`.
+There is no secret here to leak: only fingerprints.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ def token_record(token: Token, policy: Policy, now: datetime) -> dict[str, Any]:
     return {
         "id": token.id,
         "name": token.name,
-        "service": token.service,
-        "environment": token.environment,
-        "owner": token.owner,
+        "service": token.service or None,
+        "environment": token.environment or None,
+        "owner": token.owner or None,
         "scopes": list(token.scopes),
         "used_by": list(token.used_by),
         "tags": list(token.tags),
-        "notes": token.notes,
+        "notes": token.notes or None,
         "status": token_status(token, policy, now).value,
         "created_at": format_ts(token.created_at),
         "created_by": token.created_by,
@@ -64,7 +65,7 @@ def member_record(member: Member) -> dict[str, Any]:
     return {
         "id": member.id,
         "role": member.role.value,
-        "display_name": member.display_name,
+        "display_name": member.display_name or None,
         "ed25519": member.ed25519.hex(),
         "x25519": member.x25519.hex(),
         "added_at": format_ts(member.added_at),

@@ -6,6 +6,7 @@ within the reminder window) > ok. Nothing here reads a clock.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from tokenvault.domain.model import Status, Token
@@ -45,3 +46,10 @@ def token_status(token: Token, policy: Policy, now: datetime) -> Status:
 def days_until(moment: datetime, now: datetime) -> int:
     """Whole days from now to moment: positive = days left, negative = days late (floored)."""
     return (moment - now) // timedelta(days=1)
+
+
+def days_left(moment: datetime, now: datetime) -> int:
+    """Days to show a person: positive = days left, rounded up (29.9 days is "in 30d");
+    negative = whole days late (110.2 days is "110d late"); 0 = late by less than a day."""
+    delta = (moment - now) / timedelta(days=1)
+    return math.ceil(delta) if delta > 0 else -math.floor(-delta)
