@@ -246,3 +246,17 @@ def test_inventorying_an_old_token_defaults_issued_to_the_earliest_date(
         session, TokenDraft(name="old-pat", owner="ops", expires_at=expired), Secret("x")
     )
     assert only_expired.issued_at == only_expired.last_rotated_at == expired
+
+
+def test_add_many_is_one_transaction_all_or_nothing(session: Session) -> None:
+    before = entry_count(session)
+    batch = [(TokenDraft(name=f"t{i}", owner="ops"), Secret(f"s{i}")) for i in range(3)]
+    with pytest.raises(ConflictError, match="'t1' already exists"):
+        services.tokens.add_many(session, [*batch, batch[1]])
+    assert entry_count(session) == before
+    assert services.tokens.list_tokens(session) == []
+    made = services.tokens.add_many(session, batch, source="import: test.csv")
+    assert [t.id for t in made] == [1, 2, 3]
+    assert entry_count(session) == before + 3
+    assert services.verify(session).problems == ()
+    assert services.tokens.reveal(session, "t2") == Secret("s2")

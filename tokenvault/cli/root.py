@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from click.core import ParameterSource
 from tokenvault import __version__, services
 from tokenvault.cli.context import Globals
 from tokenvault.cli.secrets_in import PassphraseSource
+from tokenvault.domain.errors import NotFoundError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -77,10 +79,24 @@ def root(
         passphrase=PassphraseSource(file=passphrase_file, fd=passphrase_fd),
     )
     if ctx.invoked_subcommand is None:
-        click.echo(
-            "tokenvault: the TUI arrives with the TUI issue (#4); until then use the "
-            "commands below, e.g. `tokenvault ls`.\n",
-            err=True,
+        if not interactive():
+            raise click.UsageError(
+                "the TUI needs a terminal; in scripts use a command (see --help)"
+            )
+        ctx.exit(open_tui(ctx.obj.vault, ctx.obj.member))
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def open_tui(vault: Path, member: str | None, notice: str = "") -> int:
+    """Start the TUI (Textual is imported only now: the CLI's other commands never load it)."""
+    if not (vault / "keys.json").exists():
+        raise NotFoundError(
+            f"no vault at {vault}: create one with `tokenvault init`, try `tokenvault demo`, "
+            "or point --vault / TOKENVAULT_VAULT at one"
         )
-        click.echo(ctx.get_help())
-        ctx.exit(2)
+    from tokenvault.tui import run
+
+    return run(vault, member=member, notice=notice)

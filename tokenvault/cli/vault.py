@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from tokenvault import services
-from tokenvault.cli.context import Globals, pass_globals
+from tokenvault.cli.context import Globals, globals_of, pass_globals
 from tokenvault.cli.output import error_line, fields
-from tokenvault.cli.root import root
+from tokenvault.cli.root import interactive, open_tui, root
 from tokenvault.services import backup as backup_service
 
 
@@ -87,7 +87,8 @@ def init(
     help="Where (default: a 'demo' vault next to the default vault).",
 )
 @click.option("--no-tui", is_flag=True, help="Only create it and print how to use it.")
-def demo(directory: Path | None, no_tui: bool) -> None:
+@click.pass_context
+def demo(ctx: click.Context, directory: Path | None, no_tui: bool) -> None:
     """Create (or reuse) a demo vault with realistic tokens, members and history, and open it.
 
     \b
@@ -115,8 +116,13 @@ def demo(directory: Path | None, no_tui: bool) -> None:
         "  tokenvault ls --status overdue --status expired\n"
         "  tokenvault journal ls --limit 20"
     )
-    if not no_tui:
-        click.echo("\nThe TUI arrives with the TUI issue (#4); until then use the commands above.")
+    if no_tui:
+        return
+    if not interactive():
+        click.echo("\nNot a terminal, so the TUI was not opened; run `tokenvault demo` in one.")
+        return
+    member = globals_of(ctx).member or made.member  # --member bob to see it as bob
+    ctx.exit(open_tui(made.path, member, notice=f"demo vault: passphrase {made.passphrase}"))
 
 
 @root.command(short_help="Check database, key file, journal and rollback; exit 0 or 4.")

@@ -26,8 +26,8 @@ def parse_ts(text: str) -> datetime:
     """Parse a canonical timestamp; anything else is a ValidationError."""
     if not isinstance(text, str) or _TS_RE.fullmatch(text) is None:
         raise ValidationError(f"not a canonical UTC timestamp: {text!r:.40}")
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    try:  # the regex fixed the form; fromisoformat is C (strptime was 90% of a 100k listing)
+        return datetime.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"not a valid date/time: {text!r:.40}") from None
 

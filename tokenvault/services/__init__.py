@@ -12,6 +12,9 @@
     member_ids(dir)                                    -> who may unlock (before unlocking)
     inventory(session)                                 -> tokens + policy + now, one snapshot
     journal.recent(session, limit=, token=)            -> entries, newest first
+    listing.token_rows(session)                        -> light rows for the TUI table
+    tokens.add_many(session, [(draft, secret)])        -> one all-or-nothing transaction
+    clipboard.system_clipboard() / copy_secret / clear_if_unchanged (both faces)
 
 Every mutation is one BEGIN IMMEDIATE transaction holding the change, its signed journal
 entry and the new signed checkpoint. Every function that cares about time uses the session's

@@ -66,15 +66,13 @@ def _apply(writer: JournalWriter, token: Token, entry_type: str, body: dict[str,
     return new
 
 
-def add(session: Session, draft: TokenDraft, secret: Secret, *, source: str = "") -> Token:
-    """Inventory a token and store its secret (version 1)."""
-    check_secret(secret)
-    now = truncate_ms(session.clock())
+def draft_values(draft: TokenDraft, now: datetime) -> dict[str, Any]:
+    """A draft's fields, cleaned, with the defaults `add` applies (the TUI form checks them)."""
     issued = draft.issued_at
     if issued is None:  # unknown: now, or the earliest past date we were given
         known = [d for d in (draft.last_rotated_at, draft.expires_at) if isinstance(d, datetime)]
         issued = min([now, *(truncate_ms(d) for d in known)])
-    values = clean_fields(
+    return clean_fields(
         {
             "name": draft.name,
             "service": draft.service,
@@ -90,24 +88,48 @@ def add(session: Session, draft: TokenDraft, secret: Secret, *, source: str = ""
             "last_rotated_at": draft.last_rotated_at or issued,
         }
     )
+
+
+def add(session: Session, draft: TokenDraft, secret: Secret, *, source: str = "") -> Token:
+    """Inventory a token and store its secret (version 1)."""
+    return add_many(session, [(draft, secret)], source=source)[0]
+
+
+def add_many(
+    session: Session, items: Sequence[tuple[TokenDraft, Secret]], *, source: str = ""
+) -> list[Token]:
+    """Inventory several tokens in ONE transaction: all of them, or none (imports)."""
+    now = truncate_ms(session.clock())
+    prepared = []
+    for draft, secret in items:
+        check_secret(secret)
+        prepared.append((draft_values(draft, now), secret))
     source = clean_text(source, field="source", max_len=limits.FIELD_MAX)
+    created: list[Token] = []
     with session.write() as writer:
         db = writer.db
-        check_token_rules(values, meta.get_policy(db), now)
-        if rows.token_by_name(db, values["name"]) is not None:
-            raise ConflictError(f"a token named {values['name']!r:.80} already exists")
+        policy = meta.get_policy(db)
         token_id = rows.next_token_id(db)
-        body = {
-            "token": token_id,
-            **{name: field_to_json(name, values[name]) for name in EDITABLE_FIELDS},
-            "version": 1,
-            "fingerprint": _fp(session, secret),
-            "source": source,
-        }
-        token = token_created(writer.append("token.create", body))
-        rows.save_token(db, token)
-        rows.put_secret(db, token.id, 1, secret.expose())
-    return token
+        seen: set[str] = set()
+        for values, secret in prepared:
+            check_token_rules(values, policy, now)
+            name = values["name"]
+            if name in seen or rows.token_by_name(db, name) is not None:
+                raise ConflictError(f"a token named {name!r:.80} already exists")
+            seen.add(name)
+            body = {
+                "token": token_id,
+                **{field: field_to_json(field, values[field]) for field in EDITABLE_FIELDS},
+                "version": 1,
+                "fingerprint": _fp(session, secret),
+                "source": source,
+            }
+            token = token_created(writer.append("token.create", body))
+            rows.save_token(db, token)
+            rows.put_secret(db, token.id, 1, secret.expose())
+            created.append(token)
+            token_id += 1
+    return created
 
 
 def edit(

@@ -1,0 +1,109 @@
+"""The detail pane: everything about the highlighted token except its secret — which appears
+only while revealed, for a few seconds, in its own line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.widgets import Static
+
+from tokenvault.domain.describe import summary
+from tokenvault.domain.journal import Entry
+from tokenvault.domain.model import Token
+from tokenvault.domain.policy import Policy
+from tokenvault.domain.status import days_left, next_deadline, rotation_due_at, token_status
+
+HIDDEN = "•••••••• (v: reveal · c/enter: copy)"
+
+
+def _day(moment: datetime | None) -> str:
+    return "never" if moment is None else moment.strftime("%Y-%m-%d")
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    days = days_left(moment, now)
+    if days > 0:
+        return f"in {days}d"
+    return "today" if days == 0 else f"{-days}d late"
+
+
+class DetailPane(VerticalScroll):
+    DEFAULT_CSS = """
+    DetailPane { border-left: vkey $panel; padding: 0 1; background: $surface; }
+    DetailPane #detail-body { height: auto; }
+    DetailPane #detail-secret { height: auto; margin-top: 1; color: $text-muted; }
+    DetailPane #detail-secret.-revealed { color: $warning; text-style: bold; }
+    DetailPane #detail-history { height: auto; margin-top: 1; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-body")
+        yield Static("", id="detail-secret")
+        yield Static("", id="detail-history")
+
+    def show(
+        self, token: Token | None, policy: Policy, now: datetime, history: list[Entry]
+    ) -> None:
+        self.hide_secret()
+        body = self.query_one("#detail-body", Static)
+        if token is None:
+            body.update("[$text-muted]no token selected[/]")
+            self.query_one("#detail-secret", Static).update("")
+            self.query_one("#detail-history", Static).update("")
+            return
+        status = token_status(token, policy, now).value
+        head = f"[b]{escape(token.name)}[/b]\n[b {_STATUS_STYLE[status]}]{status}[/]"
+        if not token.revoked:
+            head += f" · next deadline {_when(next_deadline(token, policy), now)}"
+        rows = [
+            ("service", token.service or "-"),
+            ("env", token.environment or "-"),
+            ("owner", token.owner or "-"),
+            ("scopes", ", ".join(token.scopes) or "-"),
+            ("used by", ", ".join(token.used_by) or "-"),
+            ("tags", ", ".join(token.tags) or "-"),
+            ("expires", _day(token.expires_at)),
+            ("rotate by", "-" if token.revoked else _day(rotation_due_at(token, policy))),
+            ("every", f"{token.rotate_every_days or policy.rotation_days}d"),
+            ("reviewed", _day(token.last_reviewed_at)),
+            ("version", f"v{token.current_version} of {len(token.versions)}"),
+        ]
+        if token.revoked:
+            reason = token.revoke_reason.value if token.revoke_reason else "-"
+            rows.append(("revoked", f"{_day(token.revoked_at)} ({reason})"))
+        if token.notes:
+            rows.append(("notes", token.notes))
+        lines = [head, ""] + [f"[$text-muted]{k:<10}[/]{escape(v)}" for k, v in rows]
+        body.update("\n".join(lines))
+        self.query_one("#detail-secret", Static).update(HIDDEN)
+        recent = ["[b]recent journal[/b]"] + [
+            f"{e.ts[:10]} {escape(e.actor):<8} {escape(summary(e))}" for e in history
+        ]
+        self.query_one("#detail-history", Static).update("\n".join(recent))
+
+    def reveal(self, text: str, seconds: int) -> None:
+        secret = self.query_one("#detail-secret", Static)
+        secret.update(f"{escape(text)}\n(hides in {seconds} s)")
+        secret.add_class("-revealed")
+
+    def hide_secret(self) -> None:
+        secret = self.query_one("#detail-secret", Static)
+        if secret.has_class("-revealed"):
+            secret.remove_class("-revealed")
+            secret.update(HIDDEN)
+
+    @property
+    def revealed(self) -> bool:
+        return self.query_one("#detail-secret", Static).has_class("-revealed")
+
+
+_STATUS_STYLE = {  # theme variables, so every theme colours statuses its own way
+    "revoked": "$text-muted",
+    "expired": "$error",
+    "overdue": "$error",
+    "due": "$warning",
+    "ok": "$success",
+}
