@@ -315,7 +315,7 @@ class TokenVaultApp(App[None]):
     def open_help(self) -> None:
         rows = []
         for binding in MainScreen.BINDINGS:
-            if isinstance(binding, Binding) and binding.show:
+            if isinstance(binding, Binding):
                 key = self.get_key_display(binding)
                 rows.append((key, binding.description, binding.tooltip))
         self.push_screen(HelpScreen(rows))

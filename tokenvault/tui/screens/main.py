@@ -34,7 +34,14 @@ REVEAL_SECONDS = 10
 
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("/", "focus_filter", "Filter", tooltip="Type to filter the tokens", id="filter"),
+        Binding(  # the filter box says "/" itself: the footer keeps its room for Quit
+            "/",
+            "focus_filter",
+            "Filter",
+            tooltip="Type to filter the tokens",
+            id="filter",
+            show=False,
+        ),
         Binding("c", "copy", "Copy", tooltip="Copy the secret (journaled)", id="copy"),
         Binding(
             "v", "reveal", "Reveal", tooltip="Show the secret for 10 s (journaled)", id="reveal"

@@ -69,7 +69,6 @@ class DetailPane(VerticalScroll):
             ("rotate by", "-" if token.revoked else _day(rotation_due_at(token, policy))),
             ("every", f"{token.rotate_every_days or policy.rotation_days}d"),
             ("reviewed", _day(token.last_reviewed_at)),
-            ("version", f"v{token.current_version} of {len(token.versions)}"),
         ]
         if token.revoked:
             reason = token.revoke_reason.value if token.revoke_reason else "-"
@@ -77,6 +76,19 @@ class DetailPane(VerticalScroll):
         if token.notes:
             rows.append(("notes", token.notes))
         lines = [head, ""] + [f"[$text-muted]{k:<10}[/]{escape(v)}" for k, v in rows]
+        lines.append("")
+        for version in sorted(token.versions, key=lambda v: -v.number)[:3]:
+            state = (
+                "destroyed"
+                if version.destroyed_at
+                else "current"
+                if version.number == token.current_version and not token.revoked
+                else "retired"
+            )
+            lines.append(
+                f"[$text-muted]v{version.number:<3}[/] {state:<9} {_day(version.created_at)} "
+                f"{escape(version.created_by)}"
+            )
         body.update("\n".join(lines))
         self.query_one("#detail-secret", Static).update(HIDDEN)
         recent = ["[b]recent journal[/b]"] + [
