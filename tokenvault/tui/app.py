@@ -23,7 +23,7 @@ from textual.screen import Screen
 
 from tokenvault import services
 from tokenvault.domain.errors import TokenVaultError
-from tokenvault.domain.model import RevealHow
+from tokenvault.domain.model import RevealHow, Token
 from tokenvault.services.clipboard import Clipboard, system_clipboard
 from tokenvault.tui.clipboard import ClipboardKeeper
 from tokenvault.tui.commands import TokenCommands
@@ -94,10 +94,10 @@ class TokenVaultApp(App[None]):
         self.last_activity = self.clock()
         self.switch_screen(MainScreen(message.session))
 
-    def on_event(self, event: events.Event) -> Any:
-        if isinstance(event, _ACTIVITY):
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _ACTIVITY):  # what counts as "not idle"
             self.last_activity = self.clock()
-        return super().on_event(event)
+        await super().on_event(event)
 
     def tick(self) -> None:
         """Clipboard clear, reveal auto-hide, idle lock — all against the injected clock."""
@@ -183,6 +183,16 @@ class TokenVaultApp(App[None]):
     def _fail(self, exc: TokenVaultError) -> None:
         self.notify(str(exc), title="Not done", severity="error", timeout=8)
 
+    def _token(self, name: str) -> tuple[services.Session | None, Token | None]:
+        """The session and the named token, or a notification saying why not."""
+        if self.session is None:
+            return None, None
+        try:
+            return self.session, services.tokens.get(self.session, name)
+        except TokenVaultError as exc:
+            self._fail(exc)
+            return self.session, None
+
     def copy_secret(self, name: str) -> None:
         if self.session is None:
             return
@@ -221,12 +231,8 @@ class TokenVaultApp(App[None]):
         self.push_screen(TokenFormScreen(self.clock(), None, policy), done)
 
     def edit_token(self, name: str) -> None:
-        assert self.session is not None
-        session = self.session
-        try:
-            token = services.tokens.get(session, name)
-        except TokenVaultError as exc:
-            self._fail(exc)
+        session, token = self._token(name)
+        if session is None or token is None:
             return
 
         def done(result: TokenFormResult | None) -> None:
@@ -242,12 +248,8 @@ class TokenVaultApp(App[None]):
         self.push_screen(TokenFormScreen(self.clock(), token, services.policy.show(session)), done)
 
     def rotate_token(self, name: str) -> None:
-        assert self.session is not None
-        session = self.session
-        try:
-            token = services.tokens.get(session, name)
-        except TokenVaultError as exc:
-            self._fail(exc)
+        session, token = self._token(name)
+        if session is None or token is None:
             return
 
         def done(result: RotateResult | None) -> None:
@@ -268,12 +270,8 @@ class TokenVaultApp(App[None]):
         self.push_screen(RotateScreen(token, self.clock()), done)
 
     def revoke_token(self, name: str) -> None:
-        assert self.session is not None
-        session = self.session
-        try:
-            token = services.tokens.get(session, name)
-        except TokenVaultError as exc:
-            self._fail(exc)
+        session, token = self._token(name)
+        if session is None or token is None:
             return
 
         def done(result: RevokeResult | None) -> None:
