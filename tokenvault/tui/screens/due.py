@@ -22,10 +22,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from tokenvault.domain.due import NEEDS_ACTION, due_items
 from tokenvault.domain.errors import TokenVaultError
 from tokenvault.domain.model import Status, Token
 from tokenvault.domain.policy import Policy
-from tokenvault.domain.status import days_left, next_deadline, token_status
 from tokenvault.services import Session, inventory
 
 COLUMNS = (
@@ -38,8 +38,6 @@ COLUMNS = (
     ("status", "Status"),
 )
 CELL_MAX = 40  # a 200-character name is clipped with "…", not given the whole screen
-# Statuses this view lists; ok and revoked tokens need no action.
-NEEDS_ACTION = frozenset({Status.EXPIRED, Status.OVERDUE, Status.DUE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,27 +69,19 @@ class DueRow:
 
 
 def due_rows(tokens: list[Token], policy: Policy, now: datetime) -> list[DueRow]:
-    """The tokens needing action, ordered by next deadline (ties by name)."""
-    rows = []
-    for token in tokens:
-        status = token_status(token, policy, now)
-        if status not in NEEDS_ACTION:
-            continue
-        deadline = next_deadline(token, policy)
-        what = "expires" if deadline == token.expires_at else "rotation"
-        rows.append(
-            DueRow(
-                name=token.name,
-                owner=token.owner,
-                environment=token.environment,
-                what=what,
-                deadline=deadline,
-                days=days_left(deadline, now),
-                status=status,
-            )
+    """The tokens needing action (domain.due decides which, and in what order)."""
+    return [
+        DueRow(
+            name=item.token.name,
+            owner=item.token.owner,
+            environment=item.token.environment,
+            what=item.what,
+            deadline=item.deadline,
+            days=item.days,
+            status=item.status,
         )
-    rows.sort(key=lambda r: (r.deadline, r.name.casefold()))
-    return rows
+        for item in due_items(tokens, policy, now)
+    ]
 
 
 class DueTable(DataTable[Text]):
