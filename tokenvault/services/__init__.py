@@ -10,6 +10,7 @@
     policy.show / update
     verify(session)                                    -> VerifyReport
     member_ids(dir)                                    -> who may unlock (before unlocking)
+    last_seen_name(dir, state_dir)                     -> vault name at this client's last unlock
     inventory(session)                                 -> tokens + policy + now, one snapshot
     journal.recent(session, limit=, token=)            -> entries, newest first
     listing.token_rows(session)                        -> light rows for the TUI table
@@ -28,6 +29,7 @@ from tokenvault.services import journal, members, policy, tokens
 from tokenvault.services.clock import Clock, system_clock
 from tokenvault.services.create import RECOVERY_MEMBER, CreatedVault, create_vault
 from tokenvault.services.inventory import Inventory, inventory
+from tokenvault.services.labels import last_seen_name
 from tokenvault.services.paths import default_state_dir, default_vault_dir
 from tokenvault.services.session import FailedAttempts, Session, UnlockInfo
 from tokenvault.services.tokens import TokenDraft
@@ -50,6 +52,7 @@ __all__ = [
     "default_vault_dir",
     "inventory",
     "journal",
+    "last_seen_name",
     "member_ids",
     "members",
     "policy",

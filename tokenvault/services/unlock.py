@@ -19,9 +19,10 @@ from tokenvault.domain.errors import AuthenticationError, IntegrityError, NotFou
 from tokenvault.domain.merkle import hash_leaf
 from tokenvault.domain.model import Secret
 from tokenvault.domain.text import check_member_id
-from tokenvault.services import attempts, checkpoints, keychange, keystore
+from tokenvault.services import attempts, checkpoints, keychange, keystore, labels
 from tokenvault.services.clock import Clock, system_clock
 from tokenvault.services.create import RECOVERY_MEMBER
+from tokenvault.services.labels import LABEL_NAME
 from tokenvault.services.paths import VaultPaths, default_state_dir
 from tokenvault.services.session import Session, UnlockInfo
 from tokenvault.storage import fs, meta, rows, schema
@@ -195,7 +196,9 @@ def _session(
 
 
 def _after_unlock(session: Session, repaired: str | None) -> None:
-    """Compare with the cached checkpoint, fold failed attempts, remember the head."""
+    """Compare with the cached checkpoint, fold failed attempts, remember the head (and the
+    vault's name, for the next unlock screen)."""
+    labels.remember(session.cache_path.parent / LABEL_NAME, session.vault_name)
     warnings: list[str] = []
     try:
         cached = checkpoints.load(session.cache_path)

@@ -62,11 +62,13 @@ class UnlockScreen(Screen[None]):
             self.members = services.member_ids(vault)
         except TokenVaultError as exc:
             self.problem = str(exc)
+        self.vault_name = services.last_seen_name(vault, state_dir)
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="unlock-box"):
-            yield Label("tokenvault — unlock", id="unlock-title")
-            yield Static(str(self.vault), id="unlock-vault")
+            title = f"{self.vault_name} — unlock" if self.vault_name else "tokenvault — unlock"
+            yield Label(title, id="unlock-title", markup=False)
+            yield Static(str(self.vault), id="unlock-vault", markup=False)
             chosen = self.member or self._default_member()
             if self.member is None and len(self.members) > 1:
                 yield Select(
