@@ -67,6 +67,8 @@ def verify_chain(lines: Iterable[bytes], *, expected_vault: str | None = None) -
                 raise _Bad("prev does not match the previous entry's leaf hash (chain broken)")
             if entry.ts < prev_ts:
                 raise _Bad("timestamp is earlier than the previous entry's")
+            if entry.type == "journal.export":
+                _check_export_entry(entry, result.frontier)
             _check_signature_and_apply(result, entry, keys)
         except _Bad as exc:
             result.failure = ChainFailure(index, str(exc))
@@ -94,6 +96,12 @@ def _decode(line: bytes, index: int) -> Entry:
     if entry.seq != index:
         raise _Bad(f"seq is {entry.seq}, expected {index}")
     return entry
+
+
+def _check_export_entry(entry: Entry, frontier: Frontier) -> None:
+    """A journal.export entry names the tree just before it: size = its seq, root = that root."""
+    if entry.body["size"] != entry.seq or entry.body["root"] != frontier.root().hex():
+        raise _Bad("journal.export: size and root do not match the journal before it")
 
 
 def _check_signature_and_apply(result: ChainResult, entry: Entry, keys: VerifyingKeys) -> None:

@@ -8,7 +8,14 @@ import sys
 
 import click
 
-from tokenvault.cli import journal, members, policy, tokens, vault  # noqa: F401 (registration)
+from tokenvault.cli import (  # noqa: F401 (registration)
+    audit,
+    journal,
+    members,
+    policy,
+    tokens,
+    vault,
+)
 from tokenvault.cli.output import error_line
 from tokenvault.cli.root import root
 from tokenvault.domain.errors import TokenVaultError

@@ -1,13 +1,16 @@
-"""Journal commands: read the signed change journal (export and proofs come with issue #5)."""
+"""Journal commands: read the signed change journal and export it for an audit."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from tokenvault.cli.context import Globals, pass_globals
-from tokenvault.cli.output import clip, table
+from tokenvault.cli.output import clip, fields, table
 from tokenvault.cli.root import root
 from tokenvault.domain.describe import subject, summary
+from tokenvault.services import export as export_service
 from tokenvault.services import journal as journal_service
 
 
@@ -54,3 +57,24 @@ def journal_ls(g: Globals, token: str | None, limit: int, as_json: bool) -> None
         for e in entries
     ]
     table(["SEQ", "TIME (UTC)", "ACTOR", "TYPE", "SUBJECT", "SUMMARY"], rows)
+
+
+@journal.command(name="export")
+@click.argument("out", metavar="OUT", type=click.Path(path_type=Path, dir_okay=False))
+@pass_globals
+def journal_export(g: Globals, out: Path) -> None:
+    """Write the whole journal to OUT for an auditor: a signed manifest line, then every entry
+    exactly as hashed and signed (JSON Lines, written atomically, mode 0600). The export is
+    itself journaled first, with a fresh nonce. Record the printed size, root and genesis
+    hash outside the vault: the auditor checks the next export against them with
+    `tokenvault verify-export`.
+
+    \b
+    Example:
+      tokenvault journal export audit-2026-q4.jsonl
+      tokenvault verify-export audit-2026-q4.jsonl --genesis GENESIS_HASH
+    """
+    with g.session() as session:
+        made = export_service.export_journal(session, out)
+    click.echo(f"exported {made.size} journal entries to {made.path}")
+    fields([("size", str(made.size)), ("root", made.root), ("genesis hash", made.genesis_hash)])

@@ -76,4 +76,6 @@ def summary(entry: Entry) -> str:
             return _changes(body["changes"])
         case "unlock.failed":
             return f"{body['count']} failed unlock(s) {body['first']} … {body['last']}"
+        case "journal.export":
+            return f"exported {body['size']} entries (nonce {body['nonce'][:8]}…)"
     return entry.type

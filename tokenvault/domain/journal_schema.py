@@ -23,6 +23,7 @@ Check = Callable[[Any, str], None]
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HEX128 = re.compile(r"[0-9a-f]{128}")
 _FINGERPRINT = re.compile(r"hmac-sha256:k[0-9]+:[0-9a-f]{32}")
+_NONCE = re.compile(r"[0-9a-f]{32}")
 
 
 def _fail(path: str, what: str) -> CanonicalError:
@@ -229,6 +230,14 @@ BODIES: dict[str, Check] = {
     "token.review": obj({**_TOKEN_REF, "note": NOTE}),
     "token.destroy": obj({**_TOKEN_REF, "versions": array(VERSION, limits.SAFE_INT_MAX)}),
     "policy.update": obj({"changes": changes(dict.fromkeys(POLICY_KEYS, any_json))}),
+    # size and root: the tree just before this entry (checked against the chain by the verifier).
+    "journal.export": obj(
+        {
+            "nonce": pattern(_NONCE, "16 bytes of lowercase hex"),
+            "size": integer(1, limits.SAFE_INT_MAX),
+            "root": HEX32,
+        }
+    ),
     "unlock.failed": obj(
         {
             "member": MEMBER_ID,
