@@ -21,7 +21,7 @@ NEW_PASSPHRASE_FILE = click.option(
 )
 
 
-@root.group()
+@root.group(short_help="Add, remove and list the people who can unlock the vault.")
 def member() -> None:
     """Add, remove and list the people who can unlock the vault (admins only change them)."""
 

@@ -33,7 +33,7 @@ from tokenvault.services import policy as policy_service
 STATUS_CHOICE = click.Choice([s.value for s in Status])
 
 
-@root.command()
+@root.command(short_help="Inventory a token; the secret comes from stdin or a prompt.")
 @click.argument("name")
 @metadata_options(owner_required=True)
 @pass_globals
@@ -244,7 +244,7 @@ def show(g: Globals, name: str, as_json: bool) -> None:
     _show_text(token, policy, record, history)
 
 
-@root.command()
+@root.command(short_help="Print or copy a token's secret (journaled).")
 @click.argument("name")
 @click.option("--copy", is_flag=True, help="Copy to the clipboard instead of printing.")
 @click.option(
@@ -313,7 +313,7 @@ def rotate(ctx: click.Context, g: Globals, name: str, expires: Any) -> None:
     )
 
 
-@root.command()
+@root.command(short_help="Mark a token revoked, with a reason; the journal keeps it.")
 @click.argument("name")
 @click.option(
     "--reason",
@@ -336,7 +336,7 @@ def revoke(g: Globals, name: str, reason: str, ticket: str, note: str) -> None:
     click.echo(f"revoked {token.name} ({reason})")
 
 
-@root.command()
+@root.command(short_help="Attest that the token is still needed with this scope.")
 @click.argument("name")
 @click.option("--note", default="", help="What was checked.")
 @pass_globals

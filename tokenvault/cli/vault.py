@@ -13,7 +13,7 @@ from tokenvault.cli.root import interactive, open_tui, root
 from tokenvault.services import backup as backup_service
 
 
-@root.command()
+@root.command(short_help="Create a vault with you as its first admin.")
 @click.option("--name", required=True, help="The vault's name, e.g. the team's.")
 @click.option(
     "--member",
