@@ -186,3 +186,17 @@ def test_export_entry_must_name_the_tree_before_it(session: Session, tmp_path: P
     assert any("journal.export: size and root" in p for p in report.problems)
     data = export_journal(session, tmp_path / "x.jsonl").path.read_bytes()
     check_invalid(data, seq + 2, "journal.export")
+
+
+def test_the_first_bad_line_is_named_even_when_the_file_is_also_cut_mid_line(
+    exported: tuple[ExportResult, bytes],
+) -> None:
+    _, data = exported
+    lines = lines_of(data)
+    cut = join(lines)[:-5]  # the last line loses its end (and its newline)
+    verdict = verify_export(cut, genesis=None, previous=None)
+    assert (verdict.status, verdict.line) == (INVALID, len(lines))
+    assert "newline" in verdict.reason
+    garbage = b"\xff\xfe not a manifest\n" + cut
+    verdict = verify_export(garbage, genesis=None, previous=None)
+    assert (verdict.status, verdict.line) == (INVALID, 1)

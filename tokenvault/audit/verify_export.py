@@ -122,21 +122,31 @@ def verify_export(
         return ExportVerdict(INVALID, line=bad.line, seq=bad.seq, reason=bad.reason)
 
 
-def _split_lines(data: bytes) -> list[bytes]:
+def _split_lines(data: bytes) -> tuple[list[bytes], bool]:
+    """The lines, and whether the last one lacks its newline (reported only if every line
+    before it is good: the verdict names the FIRST bad line)."""
     if not data:
         raise _Invalid(1, None, "the file is empty")
     parts = data.split(b"\n")
     if parts[-1] != b"":
-        raise _Invalid(len(parts), len(parts) - 2, "the last line does not end with a newline")
-    return parts[:-1]
+        return parts, True
+    return parts[:-1], False
 
 
 def _verify(data: bytes, genesis: str | None, previous: bytes | None) -> ExportVerdict:
-    lines = _split_lines(data)
+    lines, unterminated = _split_lines(data)
     try:
         manifest = manifest_format.parse_manifest(lines[0])
     except TokenVaultError as exc:
         raise _Invalid(1, None, f"manifest: {exc}") from None
+    if unterminated:
+        if len(lines) > 2:  # a bad complete entry before the cut comes first
+            early = verify_chain(lines[1:-1], expected_vault=manifest["vault"])
+            if early.failure is not None:
+                index = early.failure.seq
+                raise _Invalid(index + 2, index, early.failure.reason)
+        seq = len(lines) - 2 if len(lines) >= 2 else None
+        raise _Invalid(len(lines), seq, "the last line does not end with a newline")
     entries = lines[1:]
     chain = verify_chain(entries, expected_vault=manifest["vault"])
     if chain.failure is not None:
