@@ -13,9 +13,10 @@ from tests.conftest import PASSPHRASE, StepClock
 from tokenvault import services
 from tokenvault.audit.verify_export import INVALID, UNANCHORED, VERIFIED, verify_export
 from tokenvault.crypto.kdf import FLOOR
-from tokenvault.domain.journal import decode_entry
+from tokenvault.domain.journal import Entry, decode_entry
 from tokenvault.domain.model import Secret
 from tokenvault.services import Session, TokenDraft
+from tokenvault.services import export as export_service
 from tokenvault.services.export import ExportResult, export_journal
 
 
@@ -200,3 +201,42 @@ def test_the_first_bad_line_is_named_even_when_the_file_is_also_cut_mid_line(
     garbage = b"\xff\xfe not a manifest\n" + cut
     verdict = verify_export(garbage, genesis=None, previous=None)
     assert (verdict.status, verdict.line) == (INVALID, 1)
+
+
+def test_a_commit_between_journaling_and_sealing_stays_out_of_the_file(
+    session: Session,
+    vault_dir: Path,
+    clock: StepClock,
+    state_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another member commits (and an admin adds a member) right after our export entry: the
+    file still ends with that entry, its members and checkpoint are for that size, and it
+    verifies; the later entries are simply not in it."""
+    services.members.add_member(session, "bob", "admin", Secret("bob passphrase"), kdf=FLOOR)
+    bob = services.unlock(
+        vault_dir, "bob", Secret("bob passphrase"), clock=clock, state_dir=tmp_path / "bob"
+    )
+    real = export_service._journal_the_export
+
+    def racing(s: Session) -> Entry:
+        entry = real(s)
+        add(bob, "committed-in-between")
+        services.members.add_member(bob, "carol", "operator", Secret("carol pass"), kdf=FLOOR)
+        return entry
+
+    monkeypatch.setattr(export_service, "_journal_the_export", racing)
+    made = export_journal(session, tmp_path / "raced.jsonl")
+    data = made.path.read_bytes()
+    lines = lines_of(data)
+    assert decode_entry(lines[-1]).type == "journal.export"
+    listed = {m["id"] for m in json.loads(lines[0])["members"]}
+    assert "bob" in listed
+    assert "carol" not in listed
+    assert services.journal.recent(bob, limit=1)[0].type == "member.add"  # carol, after it
+    verdict = verify_export(data, genesis=made.genesis_hash)
+    assert verdict.status == VERIFIED, verdict.failure_line()
+    assert verdict.summary is not None
+    assert verdict.summary.entries == made.size
+    bob.lock()

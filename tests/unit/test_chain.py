@@ -115,7 +115,11 @@ def test_small_order_key_with_universal_forgery_is_rejected() -> None:
     body["ed25519"] = IDENTITY_POINT.hex()
     forged = IDENTITY_POINT + bytes(32)
     b.add("alice", "member.add", {"member": body, "pop": forged.hex()})
-    assert "proof of possession" in failure(b)[1]
+    assert failure(b) == (
+        1,
+        "member.add: the new member's Ed25519 key is not a valid public key "
+        "(small order, not on the curve or not canonical)",
+    )
 
 
 def test_genesis_with_small_order_key_is_rejected() -> None:
@@ -123,6 +127,41 @@ def test_genesis_with_small_order_key_is_rejected() -> None:
     body = b.genesis_body("alice")
     body["member"]["ed25519"] = IDENTITY_POINT.hex()
     b.add("alice", "vault.genesis", body, signature=IDENTITY_POINT + bytes(32))
+    assert failure(b) == (
+        0,
+        "the genesis member's Ed25519 key is not a valid public key "
+        "(small order, not on the curve or not canonical)",
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        bytes([0xEC]) + bytes([0xFF]) * 30 + bytes([0x7F]),  # y = p - 1: order 2
+        bytes(32),  # y = 0: order 4
+        (2**255 - 19 + 1).to_bytes(32, "little"),  # y = p + 1: a non-canonical encoding of y = 1
+    ],
+)
+def test_other_invalid_member_keys_are_named(key: bytes) -> None:
+    b = JournalBuilder()
+    body = b.member("bob", Role.OPERATOR)
+    body["ed25519"] = key.hex()
+    b.add("alice", "member.add", {"member": body, "pop": "00" * 64})
+    seq, reason = failure(b)
+    assert seq == 1
+    assert reason.startswith("member.add: the new member's Ed25519 key is not a valid")
+
+
+def test_genesis_x25519_is_checked_after_its_signature() -> None:
+    b = JournalBuilder(genesis=False)
+    body = b.genesis_body("alice")
+    body["member"]["x25519"] = "00" * 32
+    b.add("alice", "vault.genesis", body)
+    assert failure(b) == (0, "the genesis member's X25519 key is not a valid public key")
+    b = JournalBuilder(genesis=False)
+    body = b.genesis_body("alice")
+    body["member"]["x25519"] = "00" * 32
+    b.add("alice", "vault.genesis", body, sign_as=seeded_keys("mallory"))
     assert failure(b) == (0, "signature by alice does not verify")
 
 

@@ -4,23 +4,30 @@ Needs no vault and no passphrase, and imports only the domain, the crypto verifi
 the standard library, `cryptography` and `rfc8785`. Checks, stopping at the first problem:
 
 1. line 1 is the manifest: strict canonical JSON, format and algorithms exactly as expected;
-2. every entry line (audit/chain.py: canonical bytes, schema, seq, vault, prev, timestamps,
-   signer membership and role, signature, proofs of possession, replay);
-3. the number of entries equals the manifest's size (a cut tail or extra lines are named);
-4. the manifest's signature by its exporter, who must be an active member at the end;
-5. the manifest's root, genesis hash, vault name, members and nonce (a journal.export entry by
-   the exporter) against the recomputed ones; the checkpoint note for (size, root) and its
-   signature by a member;
-6. the genesis pin (`genesis`) and the previous export (`previous`): its tree must be a prefix
-   of this one.
+2. every entry line (audit/chain.py: canonical bytes, schema, seq, one vault, prev,
+   timestamps, signer membership and role, signature, proofs of possession, replay);
+3. the manifest's signature by its exporter, under the key the entries give them, before any
+   other manifest value is believed (an unsigned edit is blamed on line 1, not on an entry);
+4. the number of entries equals the manifest's size (a cut tail or extra lines are named);
+5. the manifest's vault, root, genesis hash, vault name and members against the replayed
+   ones; the exporter is still active; the last entry is the exporter's journal.export with
+   the manifest's nonce, not after `exported_at`; the checkpoint note for (size, root) is
+   signed by active members;
+6. the genesis pin (`genesis`), the previous export (`previous`: its tree must be a prefix of
+   this one) and the previous checkpoint (`previous_checkpoint` (size, root): the root over
+   this file's first `size` entries must be `root`).
 
-Without an anchor (no genesis pin, no previous export) a valid file is "unanchored": a
-truncated or wholly re-created journal cannot be ruled out.
+Without an anchor (no genesis pin, no previous export or checkpoint) a valid file is
+"unanchored": a truncated or wholly re-created journal cannot be ruled out.
+
+`check_note` (a signed checkpoint note against (size, root) and member keys) is shared with
+the inclusion-proof verifier (audit/verify_proof.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,10 +121,16 @@ class _Invalid(Exception):
 
 
 def verify_export(
-    data: bytes, *, genesis: str | None = None, previous: bytes | None = None
+    data: bytes,
+    *,
+    genesis: str | None = None,
+    previous: bytes | None = None,
+    previous_checkpoint: tuple[int, bytes] | None = None,
 ) -> ExportVerdict:
+    """Verify an export file. Anchors: `genesis` (the recorded genesis hash, hex), `previous`
+    (an earlier export's bytes) and `previous_checkpoint` (a recorded (size, root))."""
     try:
-        return _verify(data, genesis, previous)
+        return _verify(data, genesis, previous, previous_checkpoint)
     except _Invalid as bad:
         return ExportVerdict(INVALID, line=bad.line, seq=bad.seq, reason=bad.reason)
 
@@ -133,7 +146,12 @@ def _split_lines(data: bytes) -> tuple[list[bytes], bool]:
     return parts[:-1], False
 
 
-def _verify(data: bytes, genesis: str | None, previous: bytes | None) -> ExportVerdict:
+def _verify(
+    data: bytes,
+    genesis: str | None,
+    previous: bytes | None,
+    previous_checkpoint: tuple[int, bytes] | None,
+) -> ExportVerdict:
     lines, unterminated = _split_lines(data)
     try:
         manifest = manifest_format.parse_manifest(lines[0])
@@ -141,14 +159,14 @@ def _verify(data: bytes, genesis: str | None, previous: bytes | None) -> ExportV
         raise _Invalid(1, None, f"manifest: {exc}") from None
     if unterminated:
         if len(lines) > 2:  # a bad complete entry before the cut comes first
-            early = verify_chain(lines[1:-1], expected_vault=manifest["vault"])
+            early = verify_chain(lines[1:-1])
             if early.failure is not None:
                 index = early.failure.seq
                 raise _Invalid(index + 2, index, early.failure.reason)
         seq = len(lines) - 2 if len(lines) >= 2 else None
         raise _Invalid(len(lines), seq, "the last line does not end with a newline")
     entries = lines[1:]
-    chain = verify_chain(entries, expected_vault=manifest["vault"])
+    chain = verify_chain(entries)
     if chain.failure is not None:
         index = chain.failure.seq
         if index == 0 and not entries:
@@ -156,28 +174,19 @@ def _verify(data: bytes, genesis: str | None, previous: bytes | None) -> ExportV
         raise _Invalid(index + 2, index, chain.failure.reason)
     state = chain.state
     assert state is not None
+    keys = VerifyingKeys()
+    _check_manifest_signature(manifest, chain, keys)
     size = manifest["size"]
-    if len(entries) < size:
-        raise _Invalid(
-            len(entries) + 2,
-            len(entries),
-            f"the file ends after {len(entries)} entries but the manifest says {size} "
-            "(tail cut off)",
-        )
     if len(entries) > size:
         raise _Invalid(size + 2, size, f"entry beyond the manifest's size of {size}")
-
-    keys = VerifyingKeys()
-    exporter = state.members.get(manifest["exported_by"])
-    if exporter is None or not exporter.active:
+    if manifest["vault"] != state.vault_id:
+        raise _Invalid(1, None, "manifest: vault id differs from the entries'")
+    if not state.members[manifest["exported_by"]].active:
         raise _Invalid(1, None, "manifest: the exporter is not an active member")
-    signature = bytes.fromhex(manifest["sig"])
-    if not keys.verify(exporter.ed25519, manifest_format.signing_message(manifest), signature):
-        raise _Invalid(1, None, "manifest: the exporter's signature does not verify")
 
     root = chain.frontier.root()
     _check_manifest_values(manifest, chain, root)
-    _check_nonce(manifest, entries)
+    _check_export_entry(manifest, entries[-1])
     _check_checkpoint(manifest, chain, root, keys)
 
     anchors: list[str] = []
@@ -188,6 +197,9 @@ def _verify(data: bytes, genesis: str | None, previous: bytes | None) -> ExportV
     if previous is not None:
         _check_previous(previous, manifest["vault"], chain)
         anchors.append("previous")
+    if previous_checkpoint is not None:
+        _check_previous_checkpoint(previous_checkpoint, chain)
+        anchors.append("checkpoint")
     summary = _summary(manifest, chain, root)
     if anchors:
         return ExportVerdict(VERIFIED, summary, leaves=chain.leaves)
@@ -211,17 +223,48 @@ def _check_manifest_values(manifest: dict[str, Any], chain: ChainResult, root: b
         raise _Invalid(1, None, "manifest: members differ from the journal's replay")
 
 
-def _check_nonce(manifest: dict[str, Any], entries: list[bytes]) -> None:
-    """The export must be journaled: a journal.export entry by the exporter with this nonce."""
-    nonce = manifest["nonce"].encode()
-    for line in reversed(entries):
-        if b'"journal.export"' in line and nonce in line:
-            entry = decode_entry(line)
-            if entry.type == "journal.export" and entry.body["nonce"] == manifest["nonce"]:
-                if entry.actor != manifest["exported_by"]:
-                    raise _Invalid(1, None, "manifest: the export entry is by another member")
-                return
-    raise _Invalid(1, None, "manifest: no journal.export entry carries the manifest's nonce")
+def _check_manifest_signature(
+    manifest: dict[str, Any], chain: ChainResult, keys: VerifyingKeys
+) -> None:
+    """Before any other manifest value is believed: the exporter's signature, under the key the
+    entries give them. If the exporter is unknown and the file is shorter than the manifest
+    says, the likelier story is a cut tail (they joined in the part that is missing)."""
+    state = chain.state
+    assert state is not None
+    exporter = state.members.get(manifest["exported_by"])
+    entries = chain.frontier.size
+    if exporter is None:
+        if entries < manifest["size"]:
+            raise _tail_cut(entries, manifest["size"])
+        raise _Invalid(1, None, "manifest: the exporter is not a member")
+    signature = bytes.fromhex(manifest["sig"])
+    if not keys.verify(exporter.ed25519, manifest_format.signing_message(manifest), signature):
+        raise _Invalid(1, None, "manifest: the exporter's signature does not verify")
+    if entries < manifest["size"]:
+        raise _tail_cut(entries, manifest["size"])
+
+
+def _tail_cut(entries: int, size: int) -> _Invalid:
+    return _Invalid(
+        entries + 2,
+        entries,
+        f"the file ends after {entries} entries but the manifest says {size} (tail cut off)",
+    )
+
+
+def _check_export_entry(manifest: dict[str, Any], last_line: bytes) -> None:
+    """The export must be journaled, and sealed right after: the LAST entry is the exporter's
+    journal.export with the manifest's nonce, no later than `exported_at` (an exporter cannot
+    reuse the nonce of an earlier export to seal a later, unjournaled one)."""
+    last = decode_entry(last_line)
+    if last.type != "journal.export" or last.body["nonce"] != manifest["nonce"]:
+        raise _Invalid(
+            1, None, "manifest: the last entry is not the journal.export with the manifest's nonce"
+        )
+    if last.actor != manifest["exported_by"]:
+        raise _Invalid(1, None, "manifest: the export entry is by another member")
+    if manifest["exported_at"] < last.ts:
+        raise _Invalid(1, None, "manifest: exported_at is earlier than the export entry")
 
 
 def _check_checkpoint(
@@ -229,25 +272,61 @@ def _check_checkpoint(
 ) -> None:
     state = chain.state
     assert state is not None
+    # the last commit (the export entry) was by an active member: removed ones cannot sign
+    ed25519 = {m.id: m.ed25519 for m in state.members.values() if m.active}
     try:
-        checkpoint, signatures = cp.parse_note(
-            manifest_format.lines_to_note(manifest["checkpoint"])
+        check_note(
+            manifest["checkpoint"],
+            vault=state.vault_id,
+            size=chain.frontier.size,
+            root=root,
+            ed25519=ed25519,
+            keys=keys,
+            against="the entries",
         )
-    except TokenVaultError as exc:
+    except NoteError as exc:
         raise _Invalid(1, None, f"manifest checkpoint: {exc}") from None
-    if checkpoint.origin != cp.origin_for(state.vault_id):
-        raise _Invalid(1, None, "manifest checkpoint: origin is another vault's")
-    if checkpoint.size != chain.frontier.size or checkpoint.root != root:
-        raise _Invalid(1, None, "manifest checkpoint: size or root does not match the entries")
-    prefix = cp.key_name(state.vault_id, "")
+
+
+class NoteError(Exception):
+    """Why a checkpoint note does not verify (the caller says whose note it is)."""
+
+
+def check_note(
+    lines: list[str],
+    *,
+    vault: str,
+    size: int,
+    root: bytes,
+    ed25519: Mapping[str, bytes],
+    keys: VerifyingKeys,
+    against: str,
+) -> tuple[str, ...]:
+    """Check a signed checkpoint note given as its lines: it parses, its origin is this vault's,
+    it commits to (size, root), and every signature line is by `tokenvault/<vault>/<member>`
+    for a member in `ed25519` (id -> public key) with that key's id, and verifies. Returns the
+    signers' member ids; raises NoteError saying what is wrong."""
+    try:
+        checkpoint, signatures = cp.parse_note(manifest_format.lines_to_note(lines))
+    except TokenVaultError as exc:
+        raise NoteError(str(exc)) from None
+    if checkpoint.origin != cp.origin_for(vault):
+        raise NoteError("origin is another vault's")
+    if checkpoint.size != size or checkpoint.root != root:
+        raise NoteError(f"size or root does not match {against}")
+    prefix = cp.key_name(vault, "")
+    signers: list[str] = []
     for sig in signatures:
-        member = state.members.get(sig.key_name.removeprefix(prefix))
-        if member is None or not sig.key_name.startswith(prefix):
-            raise _Invalid(1, None, f"manifest checkpoint: signed by unknown key {sig.key_name}")
-        if sig.key_id != cp.key_id(sig.key_name, member.ed25519) or not keys.verify(
-            member.ed25519, checkpoint.body(), sig.signature
+        member_id = sig.key_name.removeprefix(prefix)
+        public = ed25519.get(member_id)
+        if public is None or not sig.key_name.startswith(prefix):
+            raise NoteError(f"signed by unknown key {sig.key_name}")
+        if sig.key_id != cp.key_id(sig.key_name, public) or not keys.verify(
+            public, checkpoint.body(), sig.signature
         ):
-            raise _Invalid(1, None, "manifest checkpoint: the signature does not verify")
+            raise NoteError("the signature does not verify")
+        signers.append(member_id)
+    return tuple(signers)
 
 
 def _check_previous(previous: bytes, vault: str, chain: ChainResult) -> None:
@@ -269,6 +348,21 @@ def _check_previous(previous: bytes, vault: str, chain: ChainResult) -> None:
         )
     if root_of(new[: len(old)]).hex() != earlier.summary.root:
         raise _Invalid(1, None, "does not extend the previous export (root differs)")
+
+
+def _check_previous_checkpoint(checkpoint: tuple[int, bytes], chain: ChainResult) -> None:
+    size, root = checkpoint
+    if len(chain.leaves) < size:
+        raise _Invalid(
+            1,
+            None,
+            f"does not extend the previous checkpoint: it has {size} entries, this export "
+            f"{len(chain.leaves)} (older than the checkpoint, or cut short)",
+        )
+    if size < 1 or root_of(chain.leaves[:size]) != root:
+        raise _Invalid(
+            1, None, f"does not extend the previous checkpoint (root after {size} entries differs)"
+        )
 
 
 def _summary(manifest: dict[str, Any], chain: ChainResult, root: bytes) -> ExportSummary:

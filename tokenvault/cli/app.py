@@ -10,9 +10,11 @@ import click
 
 from tokenvault.cli import (  # noqa: F401 (registration)
     audit,
+    export,
     journal,
     members,
     policy,
+    prove,
     tokens,
     vault,
 )

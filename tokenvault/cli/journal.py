@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from tokenvault.cli.audit import record
 from tokenvault.cli.context import Globals, pass_globals
 from tokenvault.cli.output import clip, fields, table
 from tokenvault.cli.root import root
@@ -61,20 +62,43 @@ def journal_ls(g: Globals, token: str | None, limit: int, as_json: bool) -> None
 
 @journal.command(name="export")
 @click.argument("out", metavar="OUT", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the signed file an auditor verifies; csv: one row per entry, for spreadsheets.",
+)
 @pass_globals
-def journal_export(g: Globals, out: Path) -> None:
+def journal_export(g: Globals, out: Path, fmt: str) -> None:
     """Write the whole journal to OUT for an auditor: a signed manifest line, then every entry
     exactly as hashed and signed (JSON Lines, written atomically, mode 0600). The export is
-    itself journaled first, with a fresh nonce. Record the printed size, root and genesis
-    hash outside the vault: the auditor checks the next export against them with
-    `tokenvault verify-export`.
+    itself journaled first, with a fresh nonce. Record the printed genesis hash and the
+    `record` line (SIZE:ROOT) outside the vault: the auditor checks the next export against
+    them with `tokenvault verify-export --genesis HASH --previous SIZE:ROOT`.
+
+    --format csv writes the same entries (its own export entry included, journaled the same
+    way) as a spreadsheet: one row per entry with seq, ts, actor, the actor's role, type,
+    subject, summary, the body's canonical JSON, prev, leaf_hash and sig; UTF-8 with a
+    byte-order mark, and a text cell that starts with = + - @, tab or CR gets a leading ' so
+    it never runs as a formula. The CSV cannot be verified: hand the auditor the jsonl export.
 
     \b
     Example:
       tokenvault journal export audit-2026-q4.jsonl
       tokenvault verify-export audit-2026-q4.jsonl --genesis GENESIS_HASH
+      tokenvault journal export journal-2026-q4.csv --format csv
     """
+    write = export_service.export_journal_csv if fmt == "csv" else export_service.export_journal
     with g.session() as session:
-        made = export_service.export_journal(session, out)
+        made = write(session, out)
     click.echo(f"exported {made.size} journal entries to {made.path}")
-    fields([("size", str(made.size)), ("root", made.root), ("genesis hash", made.genesis_hash)])
+    fields(
+        [
+            ("size", str(made.size)),
+            ("root", made.root),
+            ("genesis hash", made.genesis_hash),
+            ("record", record(made.size, made.root)),
+        ]
+    )

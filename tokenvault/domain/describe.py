@@ -77,5 +77,6 @@ def summary(entry: Entry) -> str:
         case "unlock.failed":
             return f"{body['count']} failed unlock(s) {body['first']} … {body['last']}"
         case "journal.export":
-            return f"exported {body['size']} entries (nonce {body['nonce'][:8]}…)"
+            # the export file holds the entries before this one and this one
+            return f"exported {body['size'] + 1} entries (nonce {body['nonce'][:8]}…)"
     return entry.type

@@ -39,21 +39,21 @@ _MEMBER = obj(
 )
 
 
-def _members(value: Any, path: str) -> None:
+def members_field(value: Any, path: str) -> None:
     if not isinstance(value, list) or not 0 < len(value) <= MAX_MEMBERS:
         raise CanonicalError(f"{path}: must be a non-empty array")
     for i, item in enumerate(value):
         _MEMBER(item, f"{path}[{i}]")
 
 
-def _timestamp(value: Any, path: str) -> None:
+def timestamp_field(value: Any, path: str) -> None:
     try:
         parse_ts(value)
     except Exception:
         raise CanonicalError(f"{path}: must be a canonical UTC timestamp") from None
 
 
-def _checkpoint_lines(value: Any, path: str) -> None:
+def checkpoint_field(value: Any, path: str) -> None:
     if (
         not isinstance(value, list)
         or not 5 <= len(value) <= 64
@@ -77,15 +77,15 @@ _MANIFEST = obj(
         "format": one_of(FORMAT),
         "vault": pattern(_HEX32, "a 32-hex-digit vault id"),
         "vault_name": nonempty(VAULT_NAME_MAX),
-        "exported_at": _timestamp,
+        "exported_at": timestamp_field,
         "exported_by": _MEMBER_ID,
         "algorithms": obj({name: one_of(value) for name, value in ALGORITHMS.items()}),
         "size": integer(1, SAFE_INT_MAX),
         "root": HEX32,
         "genesis": HEX32,
-        "checkpoint": _checkpoint_lines,
+        "checkpoint": checkpoint_field,
         "nonce": pattern(_HEX32, "16 bytes of lowercase hex"),
-        "members": _members,
+        "members": members_field,
         "sig": SIG,
     }
 )

@@ -90,6 +90,19 @@ def pop_message(vault: str, ed25519_hex: str, x25519_hex: str) -> bytes:
     )
 
 
+def signing_message_of(entry: Entry) -> bytes:
+    """`entry.signing_message()`, cut out of the line instead of re-encoded, for an entry
+    `decode_entry` read (its line is byte-identical to its JCS form). JCS writes members in
+    sorted key order (actor, body, prev, seq, sig, ts, type, v, vault), so the encoding without
+    `sig` is the line minus its `,"sig":"..."` member; the last occurrence is the top-level one,
+    as only ts, type, v and vault follow it and their checked values hold no quote."""
+    member = b',"sig":"' + entry.sig.encode("ascii") + b'"'
+    at = entry.line.rfind(member)
+    if at < 0:
+        raise CanonicalError("the line has no signature member")
+    return SIG_CONTEXT + entry.line[:at] + entry.line[at + len(member) :]
+
+
 def decode_entry(line: bytes) -> Entry:
     """Strictly parse and schema-check one entry line. Signatures and the chain are checked by
     the verifier, which knows the members and the previous entry."""

@@ -17,7 +17,7 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from tokenvault.domain.errors import OperationalError
+from tokenvault.domain.errors import OperationalError, ValidationError
 
 
 class FileTooLarge(OperationalError):
@@ -86,6 +86,18 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def check_can_write(path: Path) -> None:
+    """Refuse, before anything is journaled, an output path that atomic_write cannot create:
+    a missing or unwritable directory, or a directory in the file's place."""
+    parent = path.parent
+    if path.is_dir():
+        raise ValidationError(f"cannot write {path}: it is a directory")
+    if not parent.is_dir():
+        raise ValidationError(f"cannot write {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValidationError(f"cannot write {path}: no permission to write in {parent}")
 
 
 def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
