@@ -4,10 +4,10 @@ With --write, replaces the "TUI" section of docs/benchmarks.md.
 
     python bench/bench_tui.py [--write] [--sizes 1000,10000,100000] [--repeat 3]
 
-Vaults are built once through the real services (`tokens.add_many`, batches of 10,000, Argon2
-at the floor) and cached under the temp directory, one per size (`tokenvault-bench-N`), so a
-re-run measures without rebuilding (100k tokens take about 90 s to build). Each size is
-measured in fresh child processes, so each max RSS belongs to that size alone.
+Vaults are built once by bench/_vaults.py through the real services (`tokens.add_many`, batches
+of 10,000, Argon2 at the floor) and cached under the temp directory, one per size
+(`tokenvault-bench-N`), so a re-run measures without rebuilding (100k tokens take about 90 s to
+build). Each size is measured in fresh child processes, so each max RSS belongs to that size alone.
 """
 
 from __future__ import annotations
@@ -15,117 +15,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 from _report import machine, write_section
+from _vaults import build_vault, kdf_seconds, unlock
 from textual import on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tokenvault import services
-from tokenvault.crypto import kdf
-from tokenvault.domain.model import Secret
-from tokenvault.services import Session, TokenDraft
 from tokenvault.services.listing import token_rows
 from tokenvault.tui.widgets.token_table import TokenTable
 
-PASSPHRASE = "benchmark passphrase"
-MEMBER = "ops"
-BATCH = 10_000
-REVOKED_SHARE = 100  # one token in this many is revoked
 QUERIES = ("stripe prod billing", "pci terraform")  # typed char by char, then deleted
 ONE_OFF = ("kdf", "unlock", "listing", "set_rows", "first_frame")
-
-_SERVICES = (
-    "github", "gitlab", "aws", "gcp", "azure", "stripe", "twilio", "sendgrid", "datadog",
-    "pagerduty", "slack", "cloudflare", "npm", "pypi", "dockerhub", "sentry", "openai", "okta",
-)  # fmt: skip
-_ENVS = ("prod", "staging", "dev", "ci", "sandbox")
-_OWNERS = (
-    "platform", "payments", "growth", "data", "security", "infra", "mobile", "web", "sre", "ml",
-)  # fmt: skip
-_PURPOSES = (
-    "deploy", "ci", "backup", "webhook", "readonly", "admin", "billing", "metrics", "alerts",
-    "sync", "export", "import", "release", "oncall",
-)  # fmt: skip
-_SCOPES = (
-    "repo", "read:org", "write:packages", "s3:GetObject", "s3:PutObject", "charges:write",
-    "customers:read", "messages:send", "metrics:read", "incidents:write", "chat:write",
-    "dns:edit", "publish", "admin", "read", "write",
-)  # fmt: skip
-_USERS = (
-    "api-gateway", "billing-worker", "ci-runner", "etl-nightly", "frontend", "mobile-backend",
-    "terraform", "grafana", "alertmanager", "backup-cron",
-)  # fmt: skip
-_TAGS = ("pci", "sox", "customer-facing", "legacy", "terraform", "manual", "shared")
-
-
-def bench_root(n: int) -> Path:
-    return Path(tempfile.gettempdir()) / f"tokenvault-bench-{n}"
-
-
-def _draft(rng: random.Random, i: int, now: datetime) -> TokenDraft:
-    service, env, purpose = rng.choice(_SERVICES), rng.choice(_ENVS), rng.choice(_PURPOSES)
-    expires = None if rng.random() < 0.3 else now + timedelta(days=rng.uniform(-60, 400))
-    return TokenDraft(
-        name=f"{service}-{env}-{purpose}-{i:06d}",
-        owner=rng.choice(_OWNERS),
-        service=service,
-        environment=env,
-        scopes=rng.sample(_SCOPES, rng.randint(1, 3)),
-        used_by=rng.sample(_USERS, rng.randint(0, 2)),
-        tags=rng.sample(_TAGS, rng.randint(0, 2)),
-        expires_at=expires,
-        rotate_every_days=None if rng.random() < 0.7 else rng.choice((30, 60, 90, 180)),
-        last_rotated_at=now - timedelta(days=rng.uniform(0, 120)),
-    )
-
-
-def build_vault(n: int) -> Path:
-    """The cached vault of `n` tokens (built on first use; a half-built one is rebuilt)."""
-    root = bench_root(n)
-    vault, done = root / "vault", root / "complete"
-    if done.exists():
-        return vault
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(mode=0o700)
-    services.create_vault(
-        vault, name=f"bench {n}", member_id=MEMBER, passphrase=Secret(PASSPHRASE),
-        kdf=kdf.FLOOR, state_dir=root / "state",
-    )  # fmt: skip
-    session = unlock(n)
-    rng = random.Random(n)
-    now = session.clock()
-    try:
-        for start in range(0, n, BATCH):
-            items = [
-                (_draft(rng, i, now), Secret(f"bench_{i:06d}_{rng.getrandbits(128):032x}"))
-                for i in range(start, min(n, start + BATCH))
-            ]
-            made = services.tokens.add_many(session, items, source="bench")
-            for token in made[::REVOKED_SHARE]:
-                services.tokens.revoke(session, token.name, "decommissioned")
-            print(f"  built {start + len(items)}/{n}", file=sys.stderr)
-    finally:
-        session.lock()
-    done.write_text(f"{n}\n")
-    return vault
-
-
-def unlock(n: int) -> Session:
-    root = bench_root(n)
-    return services.unlock(root / "vault", MEMBER, Secret(PASSPHRASE), state_dir=root / "state")
 
 
 class BenchApp(App[None]):
@@ -233,16 +142,6 @@ def summarize(n: int, runs: list[dict[str, Any]]) -> dict[str, float]:
 
 def _p95(ordered: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def kdf_seconds() -> float:
-    """Argon2id at the floor alone (median of 3): the part of unlock the targets leave out."""
-    samples = []
-    for _ in range(3):
-        start = time.perf_counter()
-        kdf.derive_kek(Secret(PASSPHRASE), b"\0" * 16, kdf.FLOOR)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def report(results: list[dict[str, float]], command: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 
 from tokenvault.domain.canonical import (
     CanonicalError,
+    _parse_fast,
+    _parse_strict,
     canonical_bytes,
     check_value,
     parse_canonical,
@@ -111,3 +114,86 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 def test_check_value_names_the_path() -> None:
     with pytest.raises(CanonicalError, match=r"\$\.body\.scopes\[1\]"):
         check_value({"body": {"scopes": ["ok", 1.0]}})
+
+
+# ---- the fast reader never accepts what the strict reader refuses ---------------------------
+
+any_text = st.text(st.characters(codec="utf-8")) | st.text()  # includes controls, bidi, NFD
+loose_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False)
+    | any_text,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(any_text, children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _encodings(value: dict[str, Any]) -> list[bytes]:
+    """The same value written several ways: only a canonical, clean one may be accepted."""
+    out = []
+    for ensure_ascii in (False, True):
+        for seps in ((",", ":"), (", ", ": ")):
+            try:
+                text = json.dumps(value, sort_keys=True, separators=seps, ensure_ascii=ensure_ascii)
+            except ValueError:
+                continue
+            out.append(text.encode("utf-8", "surrogatepass"))
+    with contextlib.suppress(Exception):  # rfc8785 refuses lone surrogates, big integers
+        out.append(rfc8785.dumps(value))
+    return out
+
+
+def _strict(line: bytes) -> dict[str, Any] | None:
+    try:
+        return _parse_strict(line)
+    except CanonicalError:
+        return None
+
+
+@given(st.dictionaries(any_text, loose_values, max_size=5))
+def test_the_fast_reader_accepts_only_what_the_strict_reader_accepts(
+    value: dict[str, Any],
+) -> None:
+    for line in _encodings(value):
+        fast = _parse_fast(line)
+        strict = _strict(line)
+        if fast is not None:
+            assert strict == fast, line
+        if strict is not None:
+            assert fast in (None, strict), line
+
+
+@given(json_objects, st.integers(min_value=0, max_value=400), st.binary(min_size=1, max_size=3))
+def test_byte_flips_never_make_the_readers_disagree(
+    value: dict[str, Any], at: int, junk: bytes
+) -> None:
+    line = canonical_bytes(value)
+    at %= len(line)
+    for bent in (line[:at] + junk + line[at + 1 :], line[:at] + junk + line[at:]):
+        fast = _parse_fast(bent)
+        if fast is not None:
+            assert _strict(bent) == fast, bent
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"a":1,"a":1}',  # duplicate key: the C parser keeps one, the bytes then differ
+        b'{"a":1.0}',
+        b'{"a":NaN}',
+        b'{"a":9007199254740992}',
+        b'{"a":-0}',
+        b'{"a":"\\u0041"}',  # an escape JCS would not write
+        b'{"a":"e\xcc\x81"}',  # NFD
+        b'{"a":"\xe2\x80\xae"}',  # U+202E
+        b'{"\xf0\x9f\x98\x80":1,"\xee\x80\x80":2}',  # astral key sorted by code point
+        b'{"b":1,"a":2}',
+        b'["a"]',
+    ],
+)
+def test_the_fast_reader_has_doubts_about_every_known_trap(line: bytes) -> None:
+    assert _parse_fast(line) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 
 from tokenvault.domain.errors import ValidationError
 from tokenvault.domain.text import (
+    BIDI,
+    FORBIDDEN_CATEGORIES,
     check_member_id,
     clean_list,
     clean_text,
@@ -91,3 +94,12 @@ def test_clean_text_output_is_always_clean(value: str) -> None:
         assert forbidden_character(value) is not None
     else:
         assert is_clean(result)
+
+
+def test_the_character_class_is_exactly_the_category_rule() -> None:
+    """forbidden_character scans with one regex; it must forbid exactly the characters the
+    stated rule does (bidi formatting, Cc, Cs, Zl, Zp), over every code point."""
+    for code in range(0x110000):
+        ch = chr(code)
+        rule = ch in BIDI or unicodedata.category(ch) in FORBIDDEN_CATEGORIES
+        assert (forbidden_character(ch) is not None) == rule, f"U+{code:04X}"

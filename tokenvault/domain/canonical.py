@@ -9,6 +9,7 @@ numbers and any line that is not byte-identical to its canonical re-encoding are
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ import rfc8785
 
 from tokenvault.domain.errors import ValidationError
 from tokenvault.domain.limits import SAFE_INT_MAX
-from tokenvault.domain.text import forbidden_character, is_clean
+from tokenvault.domain.text import forbidden_character, is_clean, json_text_is_clean
 
 
 class CanonicalError(ValidationError):
@@ -80,7 +81,54 @@ def _reject_constant(text: str) -> Any:
     raise CanonicalError(f"{text} is not allowed")
 
 
+# UTF-8 lead bytes of U+10000..U+10FFFF: the only characters whose code-point order (Python's
+# sort) differs from UTF-16 code-unit order (RFC 8785 §3.2.3).
+_ASTRAL = re.compile(rb"[\xf0-\xf4]")
+
+
+class _Doubt(Exception):
+    """The fast reader cannot vouch for a line; the strict one decides and names the error."""
+
+
+def _doubt(text: str) -> Any:
+    raise _Doubt
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -SAFE_INT_MAX <= value <= SAFE_INT_MAX:
+        raise _Doubt
+    return value
+
+
+def _parse_fast(line: bytes) -> dict[str, Any] | None:
+    """The object, if `line` is certainly canonical and clean; None when in doubt.
+
+    json's C parser and encoder stand in for the hooks and rfc8785: a duplicate key cannot
+    survive the byte comparison, floats and NaN are refused by the parser, and without
+    characters beyond the BMP the C encoder (sorted keys, no spaces, raw UTF-8) writes exactly
+    what RFC 8785 writes for these values. The text rules hold for every string exactly when
+    they hold for the canonical text as a whole (text.json_text_is_clean)."""
+    if _ASTRAL.search(line) is not None:
+        return None
+    try:
+        text = line.decode("utf-8")
+        value = json.loads(text, parse_float=_doubt, parse_constant=_doubt, parse_int=_safe_int)
+    except (ValueError, RecursionError, _Doubt):
+        return None
+    if not isinstance(value, dict) or not json_text_is_clean(text):
+        return None
+    encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return value if encoded.encode("utf-8") == line else None
+
+
 def parse_canonical(line: bytes) -> dict[str, Any]:
+    """Strictly parse one canonical JSON object; the bytes must re-encode identically."""
+    value = _parse_fast(line)
+    return value if value is not None else _parse_strict(line)
+
+
+def _parse_strict(line: bytes) -> dict[str, Any]:
     """Strictly parse one canonical JSON object; the bytes must re-encode identically."""
     try:
         text = line.decode("utf-8", errors="strict")

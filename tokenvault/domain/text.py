@@ -13,24 +13,42 @@ import unicodedata
 from tokenvault.domain.errors import ValidationError
 
 # Explicit bidi formatting characters (Unicode TR9): embeddings, overrides, isolates, marks.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Cc = C0/C1 controls and DEL, Cs = lone surrogates, Zl/Zp = U+2028/U+2029 line breaks.
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+# The same set as one character class (Cc is U+0000-001F and U+007F-009F, fixed by Unicode's
+# stability policy), so a clean string costs one C-level scan instead of a category lookup per
+# character; tests/unit/test_text.py checks every code point against the two sets above.
+_FORBIDDEN_RE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+_JSON_ESCAPE = re.compile(r"\\(.)")
 
 MEMBER_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 def forbidden_character(value: str) -> str | None:
     """The first character that breaks the text rules, as `U+XXXX`, or None."""
-    for ch in value:
-        if ch in _BIDI or unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
-            return f"U+{ord(ch):04X}"
-    return None
+    found = _FORBIDDEN_RE.search(value)
+    return None if found is None else f"U+{ord(found.group()):04X}"
 
 
 def is_clean(value: str) -> bool:
     """True when the string already satisfies the rules (used by the strict journal reader)."""
-    return unicodedata.is_normalized("NFC", value) and forbidden_character(value) is None
+    return _FORBIDDEN_RE.search(value) is None and unicodedata.is_normalized("NFC", value)
+
+
+def json_text_is_clean(text: str) -> bool:
+    """For a JSON text in canonical form: do all its strings (keys included) satisfy the rules?
+    The encoder writes every character raw except quote, backslash and C0 controls (escaped),
+    so: no forbidden character, no escape but \\" and \\\\, and NFC as a whole (quote and
+    backslash never compose with a neighbour, so the text is NFC exactly when each string is)."""
+    if _FORBIDDEN_RE.search(text) is not None:
+        return False
+    if "\\" in text and any(m.group(1) not in '"\\' for m in _JSON_ESCAPE.finditer(text)):
+        return False
+    return unicodedata.is_normalized("NFC", text)
 
 
 def clean_text(value: str, *, field: str, max_len: int, allow_empty: bool = True) -> str:
