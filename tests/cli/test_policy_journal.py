@@ -69,6 +69,8 @@ SETS: dict[str, tuple[str, str, Any, Any, str]] = {
     "days-with-unit": ("reminder_days", "30d", 14, 30, "reminder_days: 14 → 30"),
     "days-bare": ("rotation_days", "120", 90, 120, "rotation_days: 90 → 120"),
     "seconds": ("clipboard_clear_seconds", "300s", 20, 300, "clipboard_clear_seconds: 20 → 300"),
+    "weeks": ("review_days", "26w", 90, 182, "review_days: 90 → 182"),
+    "minutes": ("idle_lock_seconds", "15m", 300, 900, "idle_lock_seconds: 300 → 900"),
     "bool": ("require_expiry", "true", False, True, "require_expiry: false → true"),
     "list": (
         "broad_scopes",
@@ -116,7 +118,9 @@ INVALID: dict[str, tuple[str, str, str]] = {
     "below-range": ("reminder_days", "0", "between 1 and 365"),
     "above-range": ("clipboard_clear_seconds", "601", "between 5 and 600"),
     "not-a-number": ("reminder_days", "abc", "whole number"),
-    "wrong-unit": ("reminder_days", "30s", "whole number"),
+    "wrong-unit": ("reminder_days", "30s", "e.g. 30d or 4w"),
+    "months-are-ambiguous": ("stale_days", "6m", "e.g. 30d or 4w"),
+    "weeks-for-seconds": ("idle_lock_seconds", "1w", "e.g. 300s, 5m or 1h"),
     "negative": ("rotation_days", "-5", "-5"),  # click: "No such option"; still exit 2
     "not-a-bool": ("require_expiry", "maybe", "true or false"),
     "none-not-allowed": ("reminder_days", "none", "whole number"),

@@ -50,8 +50,9 @@ def _text(value: object) -> str:
 def policy_set(g: Globals, key: str, value: str) -> None:
     """Set one policy KEY to VALUE (admins only; journaled as policy.update).
 
-    Numbers may carry their unit (30d, 300s); booleans are true/false; lists are
-    comma-separated; 'none' clears max_lifetime_days.
+    Durations may carry a unit (30d or 4w for *_days; 300s, 5m or 1h for *_seconds); each
+    key has a range and a wrong unit or value is refused before anything is asked. Booleans
+    are true/false; lists are comma-separated; 'none' clears max_lifetime_days.
 
     \b
     Examples:

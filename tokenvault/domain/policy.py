@@ -6,6 +6,7 @@ exactly the same values. Durations are whole days or seconds (the journal has no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -99,11 +100,17 @@ _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 
 
+# Units a duration may carry, per kind of key: how many of the key's own unit each is.
+_DAY_UNITS = {"d": 1, "w": 7}
+_SECOND_UNITS = {"s": 1, "m": 60, "h": 3600}
+_DURATION = re.compile(r"([0-9]+)\s*([a-z]?)")
+
+
 def parse_text(key: str, text: str) -> Any:
     """A policy value as typed on a command line or in a form, then validated:
-    booleans true/false (yes/no, on/off), whole numbers with an optional unit matching the key
-    (`30d` for *_days, `300s` for *_seconds), `none` to clear an optional limit, and lists
-    comma-separated (empty text: an empty list)."""
+    booleans true/false (yes/no, on/off), durations as a whole number with an optional unit
+    matching the key (`30d` or `4w` for *_days, `300s`, `5m` or `1h` for *_seconds), `none`
+    to clear an optional limit, and lists comma-separated (empty text: an empty list)."""
     if key not in _RULES:
         return validate_value(key, text)  # raises the "unknown key" error
     kind = _RULES[key][0]
@@ -117,14 +124,18 @@ def parse_text(key: str, text: str) -> Any:
         return validate_value(key, [item.strip() for item in raw.split(",") if item.strip()])
     if kind == "opt-int" and raw.lower() in ("none", "never", ""):
         return validate_value(key, None)
-    unit = "d" if key.endswith("_days") else "s" if key.endswith("_seconds") else ""
-    number = raw.removesuffix(unit) if unit else raw
-    if not number.isascii() or not number.isdigit():
-        example = f"30{unit}" if unit else "30"
+    return validate_value(key, _duration(key, raw))
+
+
+def _duration(key: str, raw: str) -> int:
+    units = _DAY_UNITS if key.endswith("_days") else _SECOND_UNITS
+    example = "30d or 4w" if units is _DAY_UNITS else "300s, 5m or 1h"
+    match = _DURATION.fullmatch(raw.lower()) if raw.isascii() else None
+    if match is None or (match.group(2) and match.group(2) not in units):
         raise ValidationError(
             f"policy {key} must be a whole number (e.g. {example}), not {raw!r:.40}"
         )
-    return validate_value(key, int(number))
+    return int(match.group(1)) * units.get(match.group(2), 1)
 
 
 DEFAULT_POLICY = Policy()
