@@ -1,10 +1,12 @@
 """Regenerate the screenshots in screenshots/ (the README shows main.svg) from the demo vault.
 
-    python scripts/screenshots.py
+    python scripts/screenshots.py                 # all of them
+    python scripts/screenshots.py findings        # only screenshots/findings.svg
 
-writes screenshots/main.svg, due.svg, journal.svg and rotate.svg at 120x34. It builds a fresh
-demo vault in a temporary directory with its history ending at a fixed `now`, runs the app on
-it with that same fixed clock (`App.run_test`), and writes each `export_screenshot()`.
+writes screenshots/main.svg, due.svg, findings.svg, journal.svg and rotate.svg (or only the
+ones named) at 120x34. It builds a fresh demo vault in a temporary directory with its history
+ending at a fixed `now`, runs the app on it with that same fixed clock (`App.run_test`), and
+writes each `export_screenshot()`.
 The screens are the snapshot tests' scenarios (tests/tui/test_snapshots.py: the same clock,
 unlock, masks and frozen cursor), so each file equals its snapshot — a test there says when
 they part, i.e. when this needs running again — running it twice gives the same files, and
@@ -46,12 +48,18 @@ async def shoot(template: Path, workdir: Path, scenario: Scenario, target: Path)
     return target
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(README_SCREENSHOTS))
+    if unknown:
+        known = ", ".join(README_SCREENSHOTS)
+        print(f"no screenshot named {', '.join(unknown)} (known: {known})", file=sys.stderr)
+        return 2
+    wanted = {name: s for name, s in README_SCREENSHOTS.items() if not names or name in names}
     SCREENSHOTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tokenvault-screenshots-") as tmp:
         root = Path(tmp)
         template = demo_template(root / "demo")
-        for name, scenario in README_SCREENSHOTS.items():
+        for name, scenario in wanted.items():
             workdir = root / name
             workdir.mkdir()
             saved = asyncio.run(
@@ -62,4 +70,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

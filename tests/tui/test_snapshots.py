@@ -39,6 +39,7 @@ from tokenvault.tui.modals.revoke import RevokeScreen
 from tokenvault.tui.modals.rotate import RotateScreen
 from tokenvault.tui.modals.token_form import TokenFormScreen
 from tokenvault.tui.screens.due import DueScreen, DueTable
+from tokenvault.tui.screens.findings import FindingsScreen, FindingsTable
 from tokenvault.tui.screens.help import HelpScreen
 from tokenvault.tui.screens.journal import JournalScreen
 from tokenvault.tui.screens.main import MainScreen
@@ -273,6 +274,15 @@ async def due_view(pilot: Pilot[Any]) -> None:
     await freeze(pilot)
 
 
+async def findings_view(pilot: Pilot[Any]) -> None:
+    """At warning and above (the default), after the report has loaded."""
+    await unlock(pilot)
+    await open_screen(
+        pilot, "f", FindingsScreen, lambda screen: bool(screen.query_one(FindingsTable).findings)
+    )
+    await freeze(pilot)
+
+
 async def journal_screen(pilot: Pilot[Any]) -> None:
     """After the background verification has reported (the header's final text)."""
     await unlock(pilot)
@@ -311,6 +321,7 @@ SCENARIOS: dict[str, Scenario] = {
         rotate_modal,
         revoke_modal,
         due_view,
+        findings_view,
         journal_screen,
         help_screen,
         reveal_state,
@@ -320,6 +331,7 @@ SCENARIOS: dict[str, Scenario] = {
 README_SCREENSHOTS = {
     "main": "main_screen",
     "due": "due_view",
+    "findings": "findings_view",
     "journal": "journal_screen",
     "rotate": "rotate_modal",
 }
@@ -387,6 +399,10 @@ def test_revoke_modal(snap_compare: SnapCompare, app: TokenVaultApp) -> None:
 
 def test_due_view(snap_compare: SnapCompare, app: TokenVaultApp) -> None:
     snap(snap_compare, app, due_view)
+
+
+def test_findings_view(snap_compare: SnapCompare, app: TokenVaultApp) -> None:
+    snap(snap_compare, app, findings_view)
 
 
 def test_journal_screen(snap_compare: SnapCompare, app: TokenVaultApp) -> None:

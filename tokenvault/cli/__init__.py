@@ -7,6 +7,7 @@ secrets_in.py  passphrases and secrets from files, descriptors, stdin or a hidde
 output.py      tables and JSON
 options.py     date/duration types, the token metadata flags
 tokens.py members.py policy.py journal.py vault.py   the commands
+due.py check.py export.py prove.py audit.py         more commands (audit.py: verify-export)
 clipboard.py   get --copy and the delayed clear
 """
 

@@ -10,6 +10,8 @@ import click
 
 from tokenvault.cli import (  # noqa: F401 (registration)
     audit,
+    check,
+    due,
     export,
     journal,
     members,

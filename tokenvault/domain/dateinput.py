@@ -4,6 +4,7 @@
     2026-12-31T08:30Z      an instant (any ISO 8601 offset, converted to UTC)
     +30d / -7d / today     relative to `now` (whole days; `today` is the current instant)
     90d / 90               a number of days
+    30d / 2w / 30          a window of days (`parse_window`: days or weeks)
 
 Time is a parameter: `now` is passed in, never read from the system.
 """
@@ -20,6 +21,9 @@ NEVER_WORDS = frozenset({"never", "none"})
 _RELATIVE = re.compile(r"([+-])(\d{1,5})d")
 _DAYS = re.compile(r"(\d{1,5})d?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WINDOW = re.compile(r"(\d{1,5})([dw]?)")
+_WINDOW_UNITS = {"": 1, "d": 1, "w": 7}
+MAX_WINDOW_DAYS = 36_500  # a hundred years: beyond any expiry a person means
 
 
 def parse_when(text: str, now: datetime, *, field: str = "date") -> datetime:
@@ -63,3 +67,18 @@ def parse_days(text: str, *, field: str = "days") -> int | None:
         prefix = f"{field}: " if field else ""
         raise ValidationError(f"{prefix}{text!r:.40} is not a number of days (e.g. 90d)")
     return int(match.group(1))
+
+
+def parse_window(text: str, *, field: str = "window") -> int:
+    """A window in whole days: `30d`, `2w` (weeks) or a bare `30`, from 0 to MAX_WINDOW_DAYS."""
+    raw = text.strip().lower()
+    match = _WINDOW.fullmatch(raw) if raw.isascii() else None
+    prefix = f"{field}: " if field else ""
+    if match is None:
+        raise ValidationError(
+            f"{prefix}{text!r:.40} is not a number of days; use e.g. 30d, 2w or 30"
+        )
+    days = int(match.group(1)) * _WINDOW_UNITS[match.group(2)]
+    if days > MAX_WINDOW_DAYS:
+        raise ValidationError(f"{prefix}{text!r:.40} is too long; at most {MAX_WINDOW_DAYS} days")
+    return days

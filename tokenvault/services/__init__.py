@@ -16,6 +16,9 @@
     listing.token_rows(session)                        -> light rows for the TUI table
     tokens.add_many(session, [(draft, secret)])        -> one all-or-nothing transaction
     clipboard.system_clipboard() / copy_secret / clear_if_unchanged (both faces)
+    due.due(session, within_days=) / due.write_ics    -> what is due (CLI `due`, TUI due view)
+    findings.check(session)                            -> policy findings (CLI `check`, TUI)
+    export.export_journal / export_journal_csv / export_inventory, prove.prove_entry
 
 Every mutation is one BEGIN IMMEDIATE transaction holding the change, its signed journal
 entry and the new signed checkpoint. Every function that cares about time uses the session's

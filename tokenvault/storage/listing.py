@@ -6,6 +6,8 @@ reads only those, as `TokenSummary` tuples: one query, one `json.loads` per dist
 no secret column, ever. The SQL stays a plain column read: with
 SQLCipher's `cipher_memory_security` every SQLite allocation is wiped and locked, so an
 expression per row (joining the lists in SQL, say) costs more than the whole read.
+
+`AuditSummary` / `audit_summaries` do the same for the fields the policy findings read.
 """
 
 from __future__ import annotations
@@ -75,3 +77,50 @@ class _Lists(dict[str, tuple[str, ...]]):
             raise ValueError("not a list of strings")
         self[text] = parsed = tuple(value)
         return parsed
+
+
+# The policy rules (domain/findings.py) read the dates of issue, creation, review and use too.
+_AUDIT_SQL = (
+    "SELECT id, name, environment, owner, scopes, used_by, created_at, issued_at, expires_at, "
+    "rotate_every_days, last_rotated_at, last_reviewed_at, last_used_at, revoked_at FROM tokens"
+)
+
+
+class AuditSummary(NamedTuple):
+    """The fields the policy findings read (`domain.findings.Auditable`), named as on `Token`,
+    read as fast as `TokenSummary`; no secret, no versions."""
+
+    id: int
+    name: str
+    environment: str
+    owner: str
+    scopes: tuple[str, ...]
+    used_by: tuple[str, ...]
+    created_at: datetime
+    issued_at: datetime
+    expires_at: datetime | None
+    rotate_every_days: int | None
+    last_rotated_at: datetime
+    last_reviewed_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def audit_summaries(db: Database) -> list[AuditSummary]:
+    """Every token's audited fields, in storage order (the caller sorts)."""
+    lists = _Lists()
+    out: list[AuditSummary] = []
+    append, make = out.append, AuditSummary._make
+    for row in db.iterate(_AUDIT_SQL):
+        (tid, name, env, owner, scopes, used_by, created, issued, expires, every, rotated,
+         reviewed, used, revoked) = row  # fmt: skip
+        try:
+            scopes, used_by = lists[scopes], lists[used_by]
+        except ValueError:
+            raise IntegrityError(f"{db.path.name}: token {tid} has an unreadable list") from None
+        append(make((tid, name, env, owner, scopes, used_by, parse_ts(created), parse_ts(issued),
+                     None if expires is None else parse_ts(expires), every, parse_ts(rotated),
+                     None if reviewed is None else parse_ts(reviewed),
+                     None if used is None else parse_ts(used),
+                     None if revoked is None else parse_ts(revoked))))  # fmt: skip
+    return out

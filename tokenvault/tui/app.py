@@ -33,6 +33,7 @@ from tokenvault.tui.modals.revoke import RevokeScreen
 from tokenvault.tui.modals.rotate import RotateScreen
 from tokenvault.tui.modals.token_form import TokenFormScreen
 from tokenvault.tui.screens.due import DueScreen
+from tokenvault.tui.screens.findings import FindingsScreen
 from tokenvault.tui.screens.help import HelpScreen
 from tokenvault.tui.screens.journal import JournalScreen
 from tokenvault.tui.screens.main import MainScreen
@@ -303,6 +304,15 @@ class TokenVaultApp(App[None]):
 
     @on(DueScreen.TokenChosen)
     def due_token_chosen(self, message: DueScreen.TokenChosen) -> None:
+        if self.main is not None:
+            self.main.select_token(message.name)
+
+    def open_findings(self) -> None:
+        assert self.session is not None
+        self.push_screen(FindingsScreen(self.session))
+
+    @on(FindingsScreen.TokenChosen)
+    def findings_token_chosen(self, message: FindingsScreen.TokenChosen) -> None:
         if self.main is not None:
             self.main.select_token(message.name)
 

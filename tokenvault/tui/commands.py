@@ -21,6 +21,7 @@ class TokenCommands(Provider):
             ("token: add", "Inventory a new token", screen.action_add),
             ("token: filter", "Focus the filter box", screen.action_focus_filter),
             ("view: due", "Tokens due, overdue or expired", screen.action_due),
+            ("view: findings", "Policy findings, most severe first", screen.action_findings),
             ("journal: open", "The signed journal, verified", screen.action_journal),
             ("vault: lock", "Drop the keys and lock now", partial(self.app.run_action, "lock")),
             ("app: help", "All keys", screen.action_help),

@@ -1,17 +1,17 @@
 """The due view: every token that needs action (due, overdue, expired), most urgent first.
 
 Why a screen of its own: the main table answers "find a token", this one answers "what must I
-do this week". It reads one `inventory()` snapshot (in a thread worker) and asks
-`domain.status` for every rule (status, next deadline, days left), so it can never disagree
-with `tokenvault ls`.
+do this week". It loads `services.due.due()` in a thread worker: the same report as
+`tokenvault due` (one light read, `domain.due` deciding which tokens and in what order, by
+`domain.status`'s rules), so it can never disagree with `tokenvault due` or `tokenvault ls`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -22,11 +22,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from tokenvault.domain.due import NEEDS_ACTION, due_items
+from tokenvault.domain.due import NEEDS_ACTION, DueItem
 from tokenvault.domain.errors import TokenVaultError
-from tokenvault.domain.model import Status, Token
-from tokenvault.domain.policy import Policy
-from tokenvault.services import Session, inventory
+from tokenvault.domain.model import Status
+from tokenvault.services import Session
+from tokenvault.services.due import due
 
 COLUMNS = (
     ("name", "Name"),
@@ -68,8 +68,8 @@ class DueRow:
         return f"{count} {unit} left" if self.days > 0 else f"{count} {unit} late"
 
 
-def due_rows(tokens: list[Token], policy: Policy, now: datetime) -> list[DueRow]:
-    """The tokens needing action (domain.due decides which, and in what order)."""
+def due_rows(items: Iterable[DueItem[Any]]) -> list[DueRow]:
+    """The due report's items as shown (domain.due decided which, and in what order)."""
     return [
         DueRow(
             name=item.token.name,
@@ -80,7 +80,7 @@ def due_rows(tokens: list[Token], policy: Policy, now: datetime) -> list[DueRow]
             days=item.days,
             status=item.status,
         )
-        for item in due_items(tokens, policy, now)
+        for item in items
     ]
 
 
@@ -173,12 +173,11 @@ class DueScreen(Screen[None]):
     def reload(self) -> None:
         """Read one snapshot off the event loop (100k tokens take a second or two)."""
         try:
-            snapshot = inventory(self._session)
+            report = due(self._session, clock=self._clock)
         except TokenVaultError as exc:
             self.post_message(self.Loaded([], 0, failure=f"cannot read the vault: {exc}"))
             return
-        rows = due_rows(snapshot.tokens, snapshot.policy, self._clock())
-        self.post_message(self.Loaded(rows, snapshot.policy.reminder_days))
+        self.post_message(self.Loaded(due_rows(report.items), report.within_days))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:

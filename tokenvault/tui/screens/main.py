@@ -20,7 +20,8 @@ from textual.widgets import Footer, Header, Input, Static
 
 from tokenvault import services
 from tokenvault.domain.errors import TokenVaultError
-from tokenvault.domain.model import RevealHow, Status
+from tokenvault.domain.findings import findings_for
+from tokenvault.domain.model import Member, RevealHow, Status
 from tokenvault.services.listing import Listing, TokenRow, token_rows
 from tokenvault.tui.messages import TokensChanged
 from tokenvault.tui.widgets.detail import DetailPane
@@ -52,6 +53,14 @@ class MainScreen(Screen[None]):
         Binding("x", "revoke", "Revoke", tooltip="Revoke the token", id="revoke"),
         Binding("w", "review", "Review", tooltip="Attest it is still needed", id="review"),
         Binding("d", "due", "Due", tooltip="What is due, overdue or expired", id="due"),
+        Binding(  # not in the footer: at 120 columns it would push Help and Quit off it
+            "f",
+            "findings",
+            "Findings",
+            tooltip="Policy findings, most severe first",
+            id="findings",
+            show=False,
+        ),
         Binding("j", "journal", "Journal", tooltip="The signed journal", id="journal"),
         Binding("ctrl+l", "app.lock", "Lock", tooltip="Lock the vault now", id="lock"),
         Binding("question_mark", "help", "Help", tooltip="All keys", id="help"),
@@ -74,6 +83,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.listing: Listing | None = None
+        self.members: list[Member] = []  # removed ones too: the ORPHANED rule reads them
         self.status_counts: Counter[Status] = Counter()
 
     @property
@@ -118,10 +128,12 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="listing")
     def load(self) -> None:
         listing = token_rows(self.session)
-        self.app.call_from_thread(self.show_listing, listing)
+        members = services.members.list_members(self.session, include_removed=True)
+        self.app.call_from_thread(self.show_listing, listing, members)
 
-    def show_listing(self, listing: Listing) -> None:
+    def show_listing(self, listing: Listing, members: list[Member]) -> None:
         self.listing = listing
+        self.members = members
         self.status_counts = Counter(row.status for row in listing.rows)
         # The rows live as long as the listing: move them out of the collector's generations,
         # or its full passes over 100k rows stall keystrokes (70-100 ms, bench_tui.py).
@@ -157,7 +169,10 @@ class MainScreen(Screen[None]):
         except TokenVaultError as exc:
             self.notify(str(exc), severity="error")
             return
-        pane.show(token, self.listing.policy, self.tv.clock(), history)
+        policy, now = self.listing.policy, self.tv.clock()
+        # The findings view's rules, for this one token (domain.findings: never a copy here).
+        found = findings_for(token, policy, now, self.members)
+        pane.show(token, policy, now, history, found)
 
     # ---- events ----------------------------------------------------------------------------
 
@@ -268,6 +283,9 @@ class MainScreen(Screen[None]):
     def action_due(self) -> None:
         self.tv.open_due()
 
+    def action_findings(self) -> None:
+        self.tv.open_findings()
+
     def action_journal(self) -> None:
         self.tv.open_journal()
 
@@ -275,7 +293,8 @@ class MainScreen(Screen[None]):
         self.tv.open_help()
 
     def select_token(self, name: str) -> None:
-        """Put the cursor on `name` (from the due view), clearing a filter that hides it."""
+        """Put the cursor on `name` (from the due or findings view), clearing a filter that
+        hides it."""
         table = self.query_one(TokenTable)
         if not table.select_name(name):
             self.query_one("#filter", Input).value = ""

@@ -1,8 +1,11 @@
 """The detail pane: everything about the highlighted token except its secret — which appears
-only while revealed, for a few seconds, in its own line."""
+only while revealed, for a few seconds, in its own line — and the token's policy findings,
+which the main screen gets from domain.findings.findings_for (the rules `tokenvault check` and
+the findings view use; none is written here)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -11,6 +14,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from tokenvault.domain.describe import summary
+from tokenvault.domain.findings import Finding
 from tokenvault.domain.journal import Entry
 from tokenvault.domain.model import Token
 from tokenvault.domain.policy import Policy
@@ -36,19 +40,31 @@ class DetailPane(VerticalScroll):
     DetailPane #detail-body { height: auto; }
     DetailPane #detail-secret { height: auto; margin-top: 1; color: $text-muted; }
     DetailPane #detail-secret.-revealed { color: $warning; text-style: bold; }
+    DetailPane #detail-findings { height: auto; margin-top: 1; }
     DetailPane #detail-history { height: auto; margin-top: 1; color: $text-muted; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-body")
         yield Static("", id="detail-secret")
+        yield Static("", id="detail-findings")
         yield Static("", id="detail-history")
 
     def show(
-        self, token: Token | None, policy: Policy, now: datetime, history: list[Entry]
+        self,
+        token: Token | None,
+        policy: Policy,
+        now: datetime,
+        history: list[Entry],
+        findings: Sequence[Finding] = (),
     ) -> None:
+        """Show `token`; `findings` are its findings (domain.findings.findings_for), most
+        severe first."""
         self.hide_secret()
         body = self.query_one("#detail-body", Static)
+        self.query_one("#detail-findings", Static).update(
+            "" if token is None else _findings_text(findings, token.revoked)
+        )
         if token is None:
             body.update("[$text-muted]no token selected[/]")
             self.query_one("#detail-secret", Static).update("")
@@ -111,6 +127,25 @@ class DetailPane(VerticalScroll):
     def revealed(self) -> bool:
         return self.query_one("#detail-secret", Static).has_class("-revealed")
 
+
+def _findings_text(findings: Sequence[Finding], revoked: bool) -> str:
+    """`findings (n)`, then each finding's severity and code, its message under it."""
+    if not findings:
+        none = "none: revoked" if revoked else "none"
+        return f"[b]findings[/b]\n[$text-muted]{none}[/]"
+    lines = [f"[b]findings[/b] ({len(findings)})"]
+    for finding in findings:
+        severity = finding.severity.value
+        lines.append(f"[{_SEVERITY_STYLE[severity]}]{severity}[/] {finding.code.value}")
+        lines.append(f"[$text-muted]{escape(finding.message)}[/]")
+    return "\n".join(lines)
+
+
+_SEVERITY_STYLE = {  # as the findings view's badges
+    "error": "b $text-error",
+    "warning": "b $text-warning",
+    "info": "$text-primary",
+}
 
 _STATUS_STYLE = {  # theme variables, so every theme colours statuses its own way
     "revoked": "$text-muted",
