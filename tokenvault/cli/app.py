@@ -13,6 +13,7 @@ from tokenvault.cli import (  # noqa: F401 (registration)
     check,
     due,
     export,
+    imports,
     journal,
     members,
     policy,

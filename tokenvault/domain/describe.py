@@ -23,6 +23,8 @@ def subject(entry: Entry) -> str:
         return str(body["member"])
     if entry.type == "policy.update":
         return "policy"
+    if entry.type == "import":
+        return str(body["file"])
     return ""
 
 
@@ -79,4 +81,7 @@ def summary(entry: Entry) -> str:
         case "journal.export":
             # the export file holds the entries before this one and this one
             return f"exported {body['size'] + 1} entries (nonce {body['nonce'][:8]}…)"
+        case "import":
+            skipped = f", {len(body['skipped'])} already in the vault" if body["skipped"] else ""
+            return f"imported {len(body['tokens'])} ({body['format']}){skipped}"
     return entry.type

@@ -180,6 +180,17 @@ assert tuple(TOKEN_FIELDS) == EDITABLE_FIELDS
 
 _TOKEN_REF = {"token": TOKEN_ID, "name": NAME}
 
+# Every format `import` knows or will know (the scanner reports arrive with the scan slice).
+IMPORT_FORMATS = (
+    "csv",
+    "env",
+    "keepassxc-csv",
+    "bitwarden-csv",
+    "gitleaks-json",
+    "trufflehog-json",
+    "detect-secrets-json",
+)
+
 BODIES: dict[str, Check] = {
     "vault.genesis": obj(
         {
@@ -236,6 +247,16 @@ BODIES: dict[str, Check] = {
             "nonce": pattern(_NONCE, "16 bytes of lowercase hex"),
             "size": integer(1, limits.SAFE_INT_MAX),
             "root": HEX32,
+        }
+    ),
+    # one per `tokenvault import`, after its token.create entries, in the same transaction.
+    "import": obj(
+        {
+            "format": one_of(*IMPORT_FORMATS),
+            "file": nonempty(limits.FIELD_MAX),  # the base name only, never a directory
+            "count": integer(0, limits.SAFE_INT_MAX),  # tokens created = len(tokens)
+            "skipped": array(TOKEN_ID, limits.SAFE_INT_MAX),  # existing tokens matched
+            "tokens": array(TOKEN_ID, limits.SAFE_INT_MAX),  # tokens created, in order
         }
     ),
     "unlock.failed": obj(

@@ -317,7 +317,7 @@ class VaultState:
             self._remove_member(entry)
         elif kind == "policy.update":
             self.policy = policy_updated(self.policy, entry)
-        elif kind not in ("member.passphrase", "unlock.failed", "journal.export"):
+        elif kind not in ("member.passphrase", "unlock.failed", "journal.export", "import"):
             raise ReplayError(f"entry {entry.seq}: {kind} cannot be replayed")
         self.size += 1
 

@@ -100,35 +100,55 @@ def add_many(
 ) -> list[Token]:
     """Inventory several tokens in ONE transaction: all of them, or none (imports)."""
     now = truncate_ms(session.clock())
-    prepared = []
-    for draft, secret in items:
-        check_secret(secret)
-        prepared.append((draft_values(draft, now), secret))
-    source = clean_text(source, field="source", max_len=limits.FIELD_MAX)
-    created: list[Token] = []
+    prepared = prepare_many(items, now, source)
     with session.write() as writer:
-        db = writer.db
-        policy = meta.get_policy(db)
-        token_id = rows.next_token_id(db)
-        seen: set[str] = set()
-        for values, secret in prepared:
-            check_token_rules(values, policy, now)
-            name = values["name"]
-            if name in seen or rows.token_by_name(db, name) is not None:
-                raise ConflictError(f"a token named {name!r:.80} already exists")
-            seen.add(name)
-            body = {
-                "token": token_id,
-                **{field: field_to_json(field, values[field]) for field in EDITABLE_FIELDS},
-                "version": 1,
-                "fingerprint": _fp(session, secret),
-                "source": source,
-            }
-            token = token_created(writer.append("token.create", body))
-            rows.save_token(db, token)
-            rows.put_secret(db, token.id, 1, secret.expose())
-            created.append(token)
-            token_id += 1
+        return create_prepared(session, writer, prepared, now)
+
+
+Prepared = tuple[dict[str, Any], Secret, str]
+
+
+def prepare_many(
+    items: Sequence[tuple[TokenDraft, Secret]], now: datetime, source: str | Sequence[str]
+) -> list[Prepared]:
+    """Check each secret and clean each draft; `source` is one for all or one per item."""
+    sources = [source] * len(items) if isinstance(source, str) else list(source)
+    prepared = []
+    for (draft, secret), src in zip(items, sources, strict=True):
+        check_secret(secret)
+        cleaned = clean_text(src, field="source", max_len=limits.FIELD_MAX)
+        prepared.append((draft_values(draft, now), secret, cleaned))
+    return prepared
+
+
+def create_prepared(
+    session: Session, writer: JournalWriter, prepared: Sequence[Prepared], now: datetime
+) -> list[Token]:
+    """Journal and store each prepared token inside the caller's write transaction (so an
+    import can append its own entry to the same transaction)."""
+    db = writer.db
+    policy = meta.get_policy(db)
+    token_id = rows.next_token_id(db)
+    seen: set[str] = set()
+    created: list[Token] = []
+    for values, secret, source in prepared:
+        check_token_rules(values, policy, now)
+        name = values["name"]
+        if name in seen or rows.token_by_name(db, name) is not None:
+            raise ConflictError(f"a token named {name!r:.80} already exists")
+        seen.add(name)
+        body = {
+            "token": token_id,
+            **{field: field_to_json(field, values[field]) for field in EDITABLE_FIELDS},
+            "version": 1,
+            "fingerprint": _fp(session, secret),
+            "source": source,
+        }
+        token = token_created(writer.append("token.create", body))
+        rows.save_token(db, token)
+        rows.put_secret(db, token.id, 1, secret.expose())
+        created.append(token)
+        token_id += 1
     return created
 
 
