@@ -12,7 +12,6 @@ import pytest
 
 from tests.cli.conftest import Cli, Result, assert_one_line_error
 from tokenvault import services
-from tokenvault.cli.check import json_array
 from tokenvault.domain.model import Secret
 from tokenvault.services import Session, TokenDraft
 
@@ -184,12 +183,3 @@ def test_a_wrong_passphrase_is_exit_3_and_one_line(cli: Cli, tmp_path: Any) -> N
     result = cli("check", env={"TOKENVAULT_PASSPHRASE_FILE": str(wrong)})
     assert_one_line_error(result, 3)
     assert result.out == ""
-
-
-def test_the_fast_json_text_is_exactly_what_json_dumps_writes() -> None:
-    text = 'quote " backslash \\ newline \n tab \t é ☃ \u2028 nul \x00 \U0001f511'
-    records = [{"a": text, "n": 7, "z": None, "e": ""}, {"a": "", "n": -1, "z": None, "e": "x"}]
-    assert json_array(records) == json.dumps(records, ensure_ascii=False, indent=2)
-    assert json_array([]) == json.dumps([], ensure_ascii=False, indent=2)
-    with pytest.raises(TypeError):
-        json_array([{"flag": True}])

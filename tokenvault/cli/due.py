@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from tokenvault.cli.context import Globals, pass_globals
-from tokenvault.cli.output import clip, day, emit_json, relative_days, status_cell, table
+from tokenvault.cli.output import clip, day, json_array, relative_days, status_cell, table
 from tokenvault.cli.root import root
 from tokenvault.domain.dateinput import parse_window
 from tokenvault.domain.errors import ValidationError
@@ -89,21 +89,23 @@ def _render(
     report: due_service.DueReport, made: due_service.IcsExport | None, *, as_json: bool
 ) -> None:
     if as_json:
-        emit_json(
-            [
-                {
-                    "token": item.token.name,
-                    "token_id": item.token.id,
-                    "owner": item.token.owner,
-                    "environment": item.token.environment,
-                    "service": item.token.service,
-                    "status": item.status.value,
-                    "what": item.what,
-                    "deadline": format_ts(item.deadline),
-                    "days_left": item.days,
-                }
-                for item in report.items
-            ]
+        click.echo(
+            json_array(
+                [
+                    {
+                        "token": item.token.name,
+                        "token_id": item.token.id,
+                        "owner": item.token.owner,
+                        "environment": item.token.environment,
+                        "service": item.token.service,
+                        "status": item.status.value,
+                        "what": item.what,
+                        "deadline": format_ts(item.deadline),
+                        "days_left": item.days,
+                    }
+                    for item in report.items
+                ]
+            )
         )
         return
     window = _days(report.within_days)
