@@ -20,6 +20,7 @@ from tokenvault.domain.canonical import (
     check_value,
     parse_canonical,
 )
+from tokenvault.domain.journal import Entry, signing_message_of
 from tokenvault.domain.limits import SAFE_INT_MAX
 from tokenvault.domain.text import is_clean
 
@@ -197,3 +198,25 @@ def test_byte_flips_never_make_the_readers_disagree(
 )
 def test_the_fast_reader_has_doubts_about_every_known_trap(line: bytes) -> None:
     assert _parse_fast(line) is None
+
+
+# ---- an entry's line from its signing message ------------------------------------------------
+
+
+@given(json_objects, st.binary(min_size=64, max_size=64))
+def test_the_line_spliced_from_the_signing_message_is_the_canonical_line(
+    body: dict[str, Any], signature: bytes
+) -> None:
+    entry = Entry(
+        vault="ab" * 16,
+        seq=3,
+        ts="2026-01-02T03:04:05.678Z",
+        actor="alice",
+        type="token.review",
+        body=body,
+        prev="00" * 32,
+    )
+    spliced = entry.signed(signature, entry.signing_message())
+    assert spliced.line == entry.signed(signature).line
+    assert spliced.line == canonical_bytes({**entry.unsigned(), "sig": signature.hex()})
+    assert signing_message_of(spliced) == entry.signing_message()

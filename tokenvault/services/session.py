@@ -98,7 +98,8 @@ class JournalWriter:
             body=body,
             prev=self._prev.hex(),
         )
-        entry = entry.signed(self._keys.sign(entry.signing_message()))
+        message = entry.signing_message()
+        entry = entry.signed(self._keys.sign(message), message)
         leaf = entry.leaf_hash
         self.frontier.append(leaf)
         journal_rows.append(
