@@ -32,7 +32,7 @@ from tokenvault.domain.due import LATE, DueItem, due_items
 from tokenvault.domain.model import Status
 from tokenvault.domain.policy import Policy
 from tokenvault.services.clock import Clock
-from tokenvault.services.listing import _collector_paused
+from tokenvault.services.listing import collector_paused
 from tokenvault.services.session import Session
 from tokenvault.storage import fs, meta
 from tokenvault.storage.listing import TokenSummary, token_summaries
@@ -70,7 +70,7 @@ def due(
     """Every token expired, overdue or with its next deadline within `within_days` (default:
     the policy's reminder window), from one read. `clock`: the session's unless given (the TUI
     passes the one it unlocked with)."""
-    with _collector_paused():  # 100,000 summaries: see services/listing.py
+    with collector_paused():  # 100,000 summaries: see services/listing.py
         with session.read() as db:
             summaries = token_summaries(db)
             policy = meta.get_policy(db)

@@ -13,14 +13,12 @@ third of the cost of whole `Token` objects at 100,000 tokens.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from tokenvault.domain.findings import Finding, Severity, all_findings, count_by_severity
 from tokenvault.domain.policy import Policy
+from tokenvault.services.listing import collector_paused
 from tokenvault.services.session import Session
 from tokenvault.storage import meta, rows
 from tokenvault.storage.listing import audit_summaries
@@ -57,7 +55,7 @@ class FindingsReport:
 
 def check(session: Session) -> FindingsReport:
     """Judge every token against the policy, as of the session's clock."""
-    with _collector_paused():
+    with collector_paused():
         with session.read() as db:
             tokens = audit_summaries(db)
             policy = meta.get_policy(db)
@@ -66,16 +64,3 @@ def check(session: Session) -> FindingsReport:
         findings = all_findings(tokens, policy, now, members)
         checked = sum(1 for token in tokens if token.revoked_at is None)
     return FindingsReport(findings, policy, now, checked)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Nothing built here forms a cycle, and at 100,000 tokens the cyclic collector would
-    walk the growing heap again and again (as in services/listing.py)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -80,7 +80,7 @@ def row_from(summary: TokenSummary, policy: Policy, now: datetime) -> TokenRow:
 
 def token_rows(session: Session) -> Listing:
     """Every token as a table row, from one consistent read."""
-    with _collector_paused():
+    with collector_paused():
         with session.read() as db:
             summaries = token_summaries(db)
             policy = meta.get_policy(db)
@@ -92,9 +92,10 @@ def token_rows(session: Session) -> Listing:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Building ~10 objects per token makes the cyclic garbage collector walk the growing heap
-    again and again (40% of the time at 100k tokens); nothing built here forms a cycle."""
+def collector_paused() -> Iterator[None]:
+    """For reads of every token (listing, due, findings): building ~10 objects per token makes
+    the cyclic garbage collector walk the growing heap again and again (40% of the time at
+    100k tokens); nothing built here forms a cycle."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
