@@ -198,6 +198,6 @@ def test_vault_with_import_verifies_and_its_export_too(cli: Cli, tmp_path: Path)
 
 
 def test_unknown_format_and_missing_file_exit_2(cli: Cli, tmp_path: Path) -> None:
-    assert cli("import", sample(tmp_path, "tokens.csv"), "--format", "gitleaks-json").code == 2
+    assert cli("import", sample(tmp_path, "tokens.csv"), "--format", "yaml").code == 2
     missing = cli("import", str(tmp_path / "nope.csv"), "--format", "csv")
     assert_one_line_error(missing, 2, "nope.csv: no such file")

@@ -138,9 +138,9 @@ def test_skip_details_never_hold_file_content(tree: Path) -> None:
 def test_planted_leaks_found_exactly(tree: Path) -> None:
     git(tree, "init", "-q")
     secrets = [
-        VaultSecret("t1", "github-deploy", 2, True, Secret(CURRENT)),
-        VaultSecret("t1", "github-deploy", 1, False, Secret(RETIRED)),
-        VaultSecret("t2", "slack-bot", 1, True, Secret(SLACK)),
+        VaultSecret(1, "github-deploy", 2, True, Secret(CURRENT)),
+        VaultSecret(1, "github-deploy", 1, False, Secret(RETIRED)),
+        VaultSecret(2, "slack-bot", 1, True, Secret(SLACK)),
     ]
     walk = FileWalk([tree], max_bytes=LIMIT)
     result = scan(secrets, walk)

@@ -213,7 +213,8 @@ def test_within_the_reminder_window_is_the_default() -> None:
 def summary_of(t: Token) -> TokenSummary:
     return TokenSummary(
         t.id, t.name, t.service, t.environment, t.owner, t.scopes, t.used_by, t.tags,
-        t.expires_at, t.rotate_every_days, t.last_rotated_at, t.revoked_at,
+        t.expires_at, t.rotate_every_days, t.last_rotated_at, t.revoked_at, t.exposed_at,
+        t.discovered,
     )  # fmt: skip
 
 

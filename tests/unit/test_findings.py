@@ -102,7 +102,7 @@ def test_severities_are_ordered_and_never_compare_as_text() -> None:
 
 def test_every_code_has_a_soc2_control_and_a_stable_name() -> None:
     assert set(CONTROLS) == set(Code)
-    assert all(control.startswith("SOC 2 CC6.") for control in CONTROLS.values())
+    assert all(control.startswith(("SOC 2 CC6.", "SOC 2 CC7.")) for control in CONTROLS.values())
     assert all(code.value == code.name for code in Code)
 
 
@@ -496,3 +496,32 @@ def test_all_findings_is_every_tokens_findings_in_order(
     assert set(together) == set(one_by_one)
     keys = [(-f.severity.rank, f.token.casefold(), f.code.value) for f in together]
     assert keys == sorted(keys)
+
+
+# ---- EXPOSED and DISCOVERED ----------------------------------------------------------------
+
+
+def test_an_exposed_live_secret_is_an_error_until_rotated() -> None:
+    found = judge(make(exposed_at=NOW - 2 * DAY))
+    assert found[Code.EXPOSED].severity is Severity.ERROR
+    assert "2026-11-23 (2 days ago)" in found[Code.EXPOSED].message
+    assert found[Code.EXPOSED].control == "SOC 2 CC7.3 security event response"
+    assert Code.EXPOSED not in codes(make(exposed_at=None))
+
+
+def test_a_revoked_exposed_token_is_done() -> None:
+    token = make(exposed_at=NOW - DAY, revoked_at=NOW - DAY, revoke_reason=RevokeReason.COMPROMISED)
+    assert judge(token) == {}
+
+
+def test_a_discovered_token_without_owner_is_discovered_not_no_owner() -> None:
+    found = judge(make(owner="", discovered=True))
+    assert Code.DISCOVERED in found
+    assert Code.NO_OWNER not in found
+    assert found[Code.DISCOVERED].severity is Severity.ERROR
+    assert "own it or revoke it" in found[Code.DISCOVERED].message
+
+
+def test_a_discovered_token_leaves_discovered_once_owned() -> None:
+    assert Code.DISCOVERED not in codes(make(owner="platform", discovered=True))
+    assert Code.NO_OWNER in codes(make(owner="", discovered=False))

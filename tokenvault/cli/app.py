@@ -18,6 +18,7 @@ from tokenvault.cli import (  # noqa: F401 (registration)
     members,
     policy,
     prove,
+    scan,
     tokens,
     vault,
 )

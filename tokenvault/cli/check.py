@@ -32,7 +32,8 @@ def check(ctx: click.Context, g: Globals, /, severity: str, as_json: bool) -> No
     """Check every token against the team's policy; nothing is changed or journaled.
 
     Each finding has a stable code (NO_OWNER, ORPHANED, NO_EXPIRY, LIFETIME_EXCEEDED,
-    EXPIRED_ACTIVE, ROTATION_OVERDUE, BROAD_SCOPE, REVIEW_OVERDUE, STALE, UNUSED_DEPLOYMENT),
+    EXPIRED_ACTIVE, ROTATION_OVERDUE, BROAD_SCOPE, REVIEW_OVERDUE, STALE, UNUSED_DEPLOYMENT,
+    EXPOSED, DISCOVERED),
     a severity (info < warning < error), the token, its owner, one line saying what and by
     how much, and the SOC 2 control it evidences. Revoked tokens have none.
 

@@ -59,7 +59,7 @@ def root(
     Secrets never go on the command line: they are read from stdin or a hidden prompt.
     Passphrases come from --passphrase-file, --passphrase-fd or a hidden prompt.
 
-    Exit codes: 0 ok, 1 something found (due, findings), 2 usage or bad input (nothing
+    Exit codes: 0 ok, 1 something found (due, check, scan), 2 usage or bad input (nothing
     changed), 3 authentication failed, 4 integrity failure, 5 operational error.
 
     \b

@@ -25,6 +25,8 @@ def subject(entry: Entry) -> str:
         return "policy"
     if entry.type == "import":
         return str(body["file"])
+    if entry.type == "scan":
+        return ", ".join(body["paths"])
     return ""
 
 
@@ -44,6 +46,14 @@ def _short(value: Any) -> str:
         return "[" + ", ".join(str(v) for v in value) + "]"
     text = str(value)
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _scan_summary(body: Mapping[str, Any]) -> str:
+    what = "scanned" if body["source"] == "scan" else f"read {body['source']} report"
+    files = f" {body['files']} files:" if body["source"] == "scan" else ":"
+    found = f"{body['leaks']} leak(s) of {len(body['leaked'])} version(s), {body['shadow']} shadow"
+    accepted = f", {body['baselined']} baselined" if body["baselined"] else ""
+    return f"{what}{files} {found}{accepted}"
 
 
 def summary(entry: Entry) -> str:
@@ -84,4 +94,6 @@ def summary(entry: Entry) -> str:
         case "import":
             skipped = f", {len(body['skipped'])} already in the vault" if body["skipped"] else ""
             return f"imported {len(body['tokens'])} ({body['format']}){skipped}"
+        case "scan":
+            return _scan_summary(body)
     return entry.type

@@ -22,6 +22,11 @@ Codes (stable: scripts, CI and auditors match on them; a code is never renamed o
     STALE              warning                         max(last_rotated_at, last_reviewed_at,
                                                        last_used_at) + stale_days <= now
     UNUSED_DEPLOYMENT  warning                         used_by is empty
+    EXPOSED            error                           a scan found the live secret in a file
+                                                       (exposed_at set; rotation clears it)
+    DISCOVERED         error                           a scanner report brought the token in
+                                                       and nobody owns it yet (replaces
+                                                       NO_OWNER for such a token)
 
 Severities: **error** — the credential itself is out of policy: it is live past a deadline,
 lives longer than allowed, grants broad access in production, or breaks a rule the policy makes
@@ -39,6 +44,10 @@ longer works and the single action (replace or revoke) is the same.
 Every other rule is judged on its own, so one token may carry several findings, but never two
 with the same code. Revoked tokens get none: they are done. A timed rule fires at its boundary
 (`<= now`, as expiry does in status.py); a lifetime of exactly max_lifetime_days is allowed.
+
+EXPOSED and DISCOVERED are errors: a live secret in a file anyone with the repository can read
+is a credential to replace now, and a credential nobody owns is the shadow token the inventory
+exists to end. A discovered token leaves DISCOVERED by getting an owner (or being revoked).
 
 ORPHANED judges only an owner that is (case-insensitively) the id of a member who was removed
 and not re-added. An owner that never was a member id — a team name such as "payments" — is not
@@ -94,6 +103,8 @@ class Code(StrEnum):
     REVIEW_OVERDUE = "REVIEW_OVERDUE"
     STALE = "STALE"
     UNUSED_DEPLOYMENT = "UNUSED_DEPLOYMENT"
+    EXPOSED = "EXPOSED"
+    DISCOVERED = "DISCOVERED"
 
 
 # The SOC 2 Trust Services Criteria each finding is evidence for.
@@ -102,6 +113,7 @@ LIFECYCLE = "SOC 2 CC6.1 credential lifecycle"
 REVIEW = "SOC 2 CC6.2 access review"
 REMOVAL = "SOC 2 CC6.2 access removal"
 LEAST_PRIVILEGE = "SOC 2 CC6.3 least privilege"
+INCIDENT = "SOC 2 CC7.3 security event response"
 
 CONTROLS: dict[Code, str] = {
     Code.NO_OWNER: INVENTORY,
@@ -114,6 +126,8 @@ CONTROLS: dict[Code, str] = {
     Code.REVIEW_OVERDUE: REVIEW,
     Code.STALE: REMOVAL,
     Code.UNUSED_DEPLOYMENT: INVENTORY,
+    Code.EXPOSED: INCIDENT,
+    Code.DISCOVERED: INVENTORY,
 }
 
 # Python 3.11 finds an enum member through a descriptor (about 1 µs a lookup); the rules run
@@ -131,6 +145,8 @@ _BROAD_SCOPE = Code.BROAD_SCOPE
 _REVIEW_OVERDUE = Code.REVIEW_OVERDUE
 _STALE = Code.STALE
 _UNUSED_DEPLOYMENT = Code.UNUSED_DEPLOYMENT
+_EXPOSED = Code.EXPOSED
+_DISCOVERED = Code.DISCOVERED
 _RANK_OF = {severity.value: rank for severity, rank in _RANK.items()}
 
 PRODUCTION = frozenset({"prod", "production", "prd"})  # environment names, casefolded
@@ -168,6 +184,10 @@ class Auditable(Protocol):
     def last_used_at(self) -> datetime | None: ...
     @property
     def revoked_at(self) -> datetime | None: ...
+    @property
+    def exposed_at(self) -> datetime | None: ...
+    @property
+    def discovered(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +258,10 @@ class Checker:
         if token.revoked_at is not None:
             return []
         found: list[tuple[Code, Severity, str]] = []
+        exposed = token.exposed_at
+        if exposed is not None:
+            text = f"the live secret was found in a scanned file {self._ago(exposed)}: rotate it"
+            found.append((_EXPOSED, _ERROR, text))
         self._ownership(token, found)
         self._expiry(token, found)
         self._scopes(token, found)
@@ -252,6 +276,10 @@ class Checker:
 
     def _ownership(self, token: Auditable, found: list[tuple[Code, Severity, str]]) -> None:
         owner = token.owner.strip()
+        if not owner and token.discovered:
+            text = "found by a secret scanner and owned by no one: own it or revoke it"
+            found.append((_DISCOVERED, _ERROR, text))
+            return
         if not owner:
             text = "no owner; the policy requires one" if self.policy.require_owner else "no owner"
             found.append((_NO_OWNER, self._owner_severity, text))

@@ -180,16 +180,11 @@ assert tuple(TOKEN_FIELDS) == EDITABLE_FIELDS
 
 _TOKEN_REF = {"token": TOKEN_ID, "name": NAME}
 
-# Every format `import` knows or will know (the scanner reports arrive with the scan slice).
-IMPORT_FORMATS = (
-    "csv",
-    "env",
-    "keepassxc-csv",
-    "bitwarden-csv",
-    "gitleaks-json",
-    "trufflehog-json",
-    "detect-secrets-json",
-)
+# Inventories from other tools, and reports from secret scanners. A token created from a
+# report (source `import:<report format>:...`) is *discovered*: found in the wild, unowned.
+TABLE_FORMATS = ("csv", "env", "keepassxc-csv", "bitwarden-csv")
+REPORT_FORMATS = ("gitleaks-json", "trufflehog-json", "detect-secrets-json")
+IMPORT_FORMATS = TABLE_FORMATS + REPORT_FORMATS
 
 BODIES: dict[str, Check] = {
     "vault.genesis": obj(
@@ -257,6 +252,31 @@ BODIES: dict[str, Check] = {
             "count": integer(0, limits.SAFE_INT_MAX),  # tokens created = len(tokens)
             "skipped": array(TOKEN_ID, limits.SAFE_INT_MAX),  # existing tokens matched
             "tokens": array(TOKEN_ID, limits.SAFE_INT_MAX),  # tokens created, in order
+        }
+    ),
+    # one per `tokenvault scan` run, and one per scanner report imported (source: its format).
+    "scan": obj(
+        {
+            "source": one_of("scan", *REPORT_FORMATS),
+            # the paths scanned as given, or the report's base name; never file contents
+            "paths": array(nonempty(limits.FIELD_MAX), limits.LIST_MAX_ITEMS),
+            "files": integer(0, limits.SAFE_INT_MAX),  # files searched
+            "skipped": integer(0, limits.SAFE_INT_MAX),  # files not searched (binary, …)
+            "leaks": integer(0, limits.SAFE_INT_MAX),  # occurrences of vault secrets
+            "shadow": integer(0, limits.SAFE_INT_MAX),  # credentials not in the vault
+            "baselined": integer(0, limits.SAFE_INT_MAX),  # findings the baseline accepts
+            # each distinct leaked secret version, by token then version
+            "leaked": array(
+                obj(
+                    {
+                        **_TOKEN_REF,
+                        "version": VERSION,
+                        "fingerprint": FINGERPRINT,
+                        "baselined": boolean,  # every occurrence was accepted
+                    }
+                ),
+                limits.SAFE_INT_MAX,
+            ),
         }
     ),
     "unlock.failed": obj(

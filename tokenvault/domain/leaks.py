@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tokenvault.domain.model import Secret
 
@@ -40,7 +40,7 @@ _UNPRINTABLE = re.compile(
 class VaultSecret:
     """One secret version to look for. `secret` is a `Secret`, so its repr never shows it."""
 
-    token_id: str
+    token_id: int
     token_name: str
     version: int
     current: bool
@@ -65,13 +65,30 @@ class LeakHit:
     """One occurrence of a vault secret in a file. `line` and `column` are 1-based; the column
     counts characters. `preview` is the redacted line."""
 
-    token_id: str
+    token_id: int
     token_name: str
     version: int
     current: bool
     path: str
     line: int
     column: int
+    preview: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowHit:
+    """A credential-shaped string that a detector flagged (services/shadow.py): a candidate
+    *shadow token*, a credential the vault does not hold. `detector` is the detector's stable
+    name ("AWS Access Key", "GitHub Token" …); `line` and `column` are 1-based, the column of
+    the value's first occurrence on the line, in characters. `secret` is the flagged value (so
+    it can be fingerprinted or matched against the vault) and never shown; `preview` is the
+    line with every flagged value on it replaced by `«detector»`."""
+
+    detector: str
+    path: str
+    line: int
+    column: int
+    secret: Secret = field(repr=False)
     preview: str
 
 
@@ -132,7 +149,7 @@ def _merge(spans: Sequence[Span]) -> list[tuple[int, int, list[str]]]:
     return merged
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     return _UNPRINTABLE.sub("\ufffd", text.replace("\t", " "))
 
 
@@ -153,13 +170,13 @@ def redacted_preview(text: str, starts: Sequence[int], focus: int, spans: Sequen
     for start, stop, labels in _merge([s for s in spans if s.start < end and s.end > begin]):
         start, stop = max(start, begin), min(stop, end)
         if start > cursor:
-            pieces.append((_printable(text[cursor:start]), False))
+            pieces.append((printable(text[cursor:start]), False))
         if start <= focus < max(stop, start + 1):
             focus_piece = len(pieces)
-        pieces.append(("«" + _printable(", ".join(labels)) + "»", True))
+        pieces.append(("«" + printable(", ".join(labels)) + "»", True))
         cursor = max(cursor, stop)
     if cursor < end:
-        pieces.append((_printable(text[cursor:end]), False))
+        pieces.append((printable(text[cursor:end]), False))
     return _clip(pieces, focus_piece)
 
 

@@ -131,6 +131,10 @@ class Token:
     revoke_note: str = ""
     current_version: int = 1
     versions: tuple[TokenVersion, ...] = field(default=())
+    # Set by a `scan` entry that found the current secret in a file; a rotation clears it.
+    exposed_at: datetime | None = None
+    # Created from a scanner report: a credential found in the wild, not added by its owner.
+    discovered: bool = False
 
     @property
     def current(self) -> TokenVersion:

@@ -15,6 +15,7 @@ from typing import Any
 
 from tokenvault.domain.errors import ValidationError
 from tokenvault.domain.journal import Entry, required_role
+from tokenvault.domain.journal_schema import REPORT_FORMATS
 from tokenvault.domain.model import (
     EDITABLE_FIELDS,
     Member,
@@ -87,8 +88,29 @@ def token_created(entry: Entry) -> Token:
         created_by=entry.actor,
         current_version=1,
         versions=(TokenVersion(1, body["fingerprint"], at, entry.actor),),
+        discovered=is_discovery(body["source"]),
         **values,
     )
+
+
+def is_discovery(source: str) -> bool:
+    """A token.create source `import:<report format>:…`: found by a secret scanner."""
+    kind, _, rest = source.partition(":")
+    return kind == "import" and rest.partition(":")[0] in REPORT_FORMATS
+
+
+def scanned(token: Token, leak: Mapping[str, Any], entry: Entry) -> Token:
+    """The token after a `scan` entry reports one of its versions leaked: exposed from then on
+    if that version is the live secret and the leak was not accepted; a rotation clears it."""
+    if leak["name"] != token.name:
+        raise ReplayError(f"entry {entry.seq} names token {token.id} differently")
+    version = _version(token, leak["version"], entry)
+    if version.fingerprint != leak["fingerprint"]:
+        raise ReplayError(f"entry {entry.seq}: leaked version does not match the token")
+    live = not token.revoked and version.number == token.current_version
+    if not live or leak["baselined"] or token.exposed_at is not None:
+        return token
+    return replace(token, exposed_at=parse_ts(entry.ts))
 
 
 def apply_token(token: Token, entry: Entry) -> Token:
@@ -133,6 +155,7 @@ def _rotate(token: Token, entry: Entry, at: datetime) -> Token:
         current_version=new.number,
         last_rotated_at=at,
         expires_at=field_from_json("expires_at", body["expires_at"]["after"]),
+        exposed_at=None,
     )
 
 
@@ -317,9 +340,23 @@ class VaultState:
             self._remove_member(entry)
         elif kind == "policy.update":
             self.policy = policy_updated(self.policy, entry)
+        elif kind == "scan":
+            self._scan(entry)
         elif kind not in ("member.passphrase", "unlock.failed", "journal.export", "import"):
             raise ReplayError(f"entry {entry.seq}: {kind} cannot be replayed")
         self.size += 1
+
+    def _scan(self, entry: Entry) -> None:
+        seen: set[tuple[int, int]] = set()
+        for leak in entry.body["leaked"]:
+            key = (leak["token"], leak["version"])
+            if key in seen:
+                raise ReplayError(f"entry {entry.seq}: a leaked version is listed twice")
+            seen.add(key)
+            token = self.tokens.get(leak["token"])
+            if token is None:
+                raise ReplayError(f"entry {entry.seq}: no token {leak['token']}")
+            self.tokens[token.id] = scanned(token, leak, entry)
 
     def _remove_member(self, entry: Entry) -> None:
         target = self.members.get(entry.body["member"])

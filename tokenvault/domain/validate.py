@@ -81,11 +81,15 @@ def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: clean_field(name, value) for name, value in values.items()}
 
 
-def check_token_rules(fields: Mapping[str, Any], policy: Policy, now: datetime) -> None:
-    """Cross-field and policy rules on a complete set of token fields."""
-    if policy.require_owner and not fields["owner"]:
+def check_token_rules(
+    fields: Mapping[str, Any], policy: Policy, now: datetime, *, discovered: bool = False
+) -> None:
+    """Cross-field and policy rules on a complete set of token fields. A `discovered` token
+    (from a scanner report) is inventoried as found: nobody owns it yet and nobody chose its
+    expiry, which is what its DISCOVERED and NO_EXPIRY findings say until someone does."""
+    if policy.require_owner and not fields["owner"] and not discovered:
         raise ValidationError("the policy requires an owner for every token")
-    if policy.require_expiry and fields["expires_at"] is None:
+    if policy.require_expiry and fields["expires_at"] is None and not discovered:
         raise ValidationError("the policy requires an expiry date for every token")
     issued, rotated = fields["issued_at"], fields["last_rotated_at"]
     if issued > now:

@@ -19,8 +19,8 @@
     due.due(session, within_days=) / due.write_ics    -> what is due (CLI `due`, TUI due view)
     findings.check(session)                            -> policy findings (CLI `check`, TUI)
     export.export_journal / export_journal_csv / export_inventory, prove.prove_entry
-    imports.import_file (all or nothing); leakscan.scan + scanfiles.FileWalk (the leak-scan
-          engine and file walker; the `scan` command comes next)
+    imports.import_file (all or nothing); scan.scan (leaks and shadow tokens, one `scan`
+          entry) over leakscan (Aho-Corasick), shadow (detect-secrets), scanfiles (the walk)
 
 Every mutation is one BEGIN IMMEDIATE transaction holding the change, its signed journal
 entry and the new signed checkpoint. Every function that cares about time uses the session's

@@ -18,50 +18,25 @@ from pathlib import Path
 from tokenvault.crypto.fingerprint import fingerprint
 from tokenvault.domain import limits
 from tokenvault.domain.errors import OperationalError, ValidationError
-from tokenvault.domain.imports import ImportFormatError, ImportRecord, parse
+from tokenvault.domain.imports import REPORT_FORMATS, ImportFormatError, ImportRecord, parse
 from tokenvault.domain.model import Token
-from tokenvault.domain.text import clean_text
 from tokenvault.domain.timefmt import truncate_ms
 from tokenvault.domain.validate import check_token_rules
+from tokenvault.services import import_reports as reports
+from tokenvault.services.import_results import (
+    NO_DEFAULTS,
+    Created,
+    Defaults,
+    ImportResult,
+    Skipped,
+    file_label,
+)
 from tokenvault.services.session import Session
 from tokenvault.services.tokens import Prepared, TokenDraft, create_prepared, prepare_many
 from tokenvault.storage import meta, rows
 from tokenvault.storage.db import Database
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # far beyond 100k tokens; bounds memory for a wrong file
-
-
-@dataclass(frozen=True, slots=True)
-class Defaults:
-    """Values for fields a record leaves empty (never overriding what the file says)."""
-
-    owner: str = ""
-    environment: str = ""
-    service: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Created:
-    line: int
-    name: str
-    token_id: int | None  # None in a dry run
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    line: int
-    name: str  # the record's name
-    existing: str  # the token whose secret it is
-    version: int
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    format: str
-    file: str
-    dry_run: bool
-    created: list[Created] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
 
 
 @dataclass
@@ -71,21 +46,12 @@ class _Plan:
     skipped_ids: list[int] = field(default_factory=list)
 
 
-def file_label(path: Path) -> str:
-    """The base name as journaled and shown in messages (no directory; clean text)."""
-    name = path.name[: limits.FIELD_MAX // 2]
-    try:
-        return clean_text(name, field="file", max_len=limits.FIELD_MAX, allow_empty=False)
-    except ValidationError:
-        return "(file name with control characters)"
-
-
 def import_file(
     session: Session,
     path: Path,
     fmt: str,
     *,
-    defaults: Defaults = Defaults(),
+    defaults: Defaults = NO_DEFAULTS,
     dry_run: bool = False,
 ) -> ImportResult:
     label = file_label(Path(path))
@@ -100,6 +66,8 @@ def import_file(
         raise OperationalError(f"{label}: cannot read ({exc.strerror})") from None
     if len(data) > MAX_FILE_BYTES:
         raise ImportFormatError(label, 0, f"larger than {MAX_FILE_BYTES} bytes")
+    if fmt in REPORT_FORMATS:
+        return reports.import_report(session, data, fmt, label, defaults, dry_run)
     records = parse(fmt, data, file=label)
     result = ImportResult(fmt, label, dry_run)
     now = truncate_ms(session.clock())

@@ -10,7 +10,7 @@ previews come from domain/leaks.py.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -73,9 +73,16 @@ class LeakScanner:
 
     def scan_text(self, path: str, text: str) -> list[LeakHit]:
         """The hits in one file's text, sorted by position, then token name and version."""
-        spans = self.spans(text)
+        return self.hits(path, text, self.spans(text))
+
+    def hits(
+        self, path: str, text: str, spans: list[Span], *, hide: Sequence[Span] = ()
+    ) -> list[LeakHit]:
+        """The hits for `spans` (from `self.spans(text)`); `hide`: other secrets' spans in the
+        text (shadow tokens) that the previews must redact too."""
         if not spans:
             return []
+        own, spans = spans, [*spans, *hide]
         starts = line_starts(text)
         # Spans by start, so each preview looks only at those that can touch its line (a log
         # repeating one token 10,000 times would otherwise cost 10,000^2 comparisons).
@@ -83,7 +90,7 @@ class LeakScanner:
         span_starts = [s.start for s in spans]
         longest = max(s.end - s.start for s in spans)
         hits = []
-        for span in spans:
+        for span in own:
             line, column = locate(starts, span.start)
             begin = starts[line - 1]
             end = starts[line] if line < len(starts) else len(text)

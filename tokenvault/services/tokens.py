@@ -18,7 +18,13 @@ from tokenvault.domain import limits
 from tokenvault.domain.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from tokenvault.domain.journal import Entry, decode_entry
 from tokenvault.domain.model import EDITABLE_FIELDS, RevealHow, RevokeReason, Secret, Token
-from tokenvault.domain.replay import apply_token, field_to_json, may_review, token_created
+from tokenvault.domain.replay import (
+    apply_token,
+    field_to_json,
+    is_discovery,
+    may_review,
+    token_created,
+)
 from tokenvault.domain.text import clean_text
 from tokenvault.domain.timefmt import truncate_ms
 from tokenvault.domain.validate import check_secret, check_token_rules, clean_field, clean_fields
@@ -132,7 +138,7 @@ def create_prepared(
     seen: set[str] = set()
     created: list[Token] = []
     for values, secret, source in prepared:
-        check_token_rules(values, policy, now)
+        check_token_rules(values, policy, now, discovered=is_discovery(source))
         name = values["name"]
         if name in seen or rows.token_by_name(db, name) is not None:
             raise ConflictError(f"a token named {name!r:.80} already exists")

@@ -19,7 +19,7 @@ _T_COLUMNS = (
     "id, name, service, environment, owner, scopes, used_by, tags, notes, created_at, "
     "created_by, issued_at, expires_at, rotate_every_days, last_rotated_at, last_reviewed_at, "
     "last_used_at, revoked_at, revoked_by, revoke_reason, revoke_ticket, revoke_note, "
-    "current_version"
+    "current_version, exposed_at, discovered"
 )
 _VERSION_COLUMNS = "token_id, number, fingerprint, created_at, created_by, retired_at, destroyed_at"
 
@@ -49,6 +49,8 @@ def _token_row(token: Token) -> tuple[Any, ...]:
         token.revoke_ticket,
         token.revoke_note,
         token.current_version,
+        opt_format(token.exposed_at),
+        int(token.discovered),
     )
 
 
@@ -89,6 +91,8 @@ def _token_from(row: tuple[Any, ...], versions: Iterable[TokenVersion]) -> Token
         revoke_note=row[21],
         current_version=row[22],
         versions=tuple(sorted(versions, key=lambda v: v.number)),
+        exposed_at=opt_parse(row[23]),
+        discovered=bool(row[24]),
     )
 
 
@@ -126,7 +130,7 @@ def next_token_id(db: Database) -> int:
 
 def save_token(db: Database, token: Token) -> None:
     """Insert or update the token and its version metadata (secrets untouched)."""
-    placeholders = ", ".join("?" * 23)
+    placeholders = ", ".join("?" * 25)
     updates = ", ".join(
         f"{col.strip()} = excluded.{col.strip()}" for col in _T_COLUMNS.split(",")[1:]
     )
@@ -233,3 +237,18 @@ def save_member(db: Database, m: Member) -> None:
             m.removed_by,
         ),
     )
+
+
+def scan_secrets(db: Database) -> Iterable[tuple[int, str, int, bool, str, bytes]]:
+    """(token id, name, version, is current, fingerprint, secret) for every stored secret
+    version, current and retired, revoked tokens' included: what a leak scan looks for."""
+    for row in db.iterate(
+        "SELECT v.token_id, t.name, v.number, v.number = t.current_version, v.fingerprint, "
+        "v.secret FROM token_versions v JOIN tokens t ON t.id = v.token_id "
+        "WHERE v.secret IS NOT NULL ORDER BY v.token_id, v.number"
+    ):
+        yield row[0], row[1], row[2], bool(row[3]), row[4], bytes(row[5])
+
+
+def token_names(db: Database) -> set[str]:
+    return {row[0] for row in db.iterate("SELECT name FROM tokens")}

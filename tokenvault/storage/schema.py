@@ -114,6 +114,16 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX journal_leaves ON journal (seq, leaf)",
         ),
     ),
+    (
+        3,
+        (
+            # A scan found the live secret in a file (cleared by rotation); a scanner report
+            # brought the token in (discovered). Both replayed from the journal.
+            "ALTER TABLE tokens ADD COLUMN exposed_at TEXT",
+            "ALTER TABLE tokens ADD COLUMN discovered INTEGER NOT NULL DEFAULT 0 "
+            "CHECK (discovered IN (0, 1))",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -1,8 +1,10 @@
 """Pure parsers for `tokenvault import`: bytes in, records (line, model-form fields, secret) out.
 
     parse(fmt, data, file=)  -> list[ImportRecord]     (ImportFormatError names file:line)
+    parse_report(fmt, data, file=) -> list[ReportFinding]   (scanner reports; may be empty)
 
-One module per format family: `tables` (our CSV, KeePassXC CSV, Bitwarden CSV) and `dotenv`.
+One module per format family: `tables` (our CSV, KeePassXC CSV, Bitwarden CSV), `dotenv`, and
+`reports` (gitleaks, trufflehog and detect-secrets findings: leaks and discovered tokens).
 The columns and how they map to token fields are documented in docs/import.md.
 """
 
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tokenvault.domain.imports import dotenv, tables
+from tokenvault.domain.imports import dotenv, reports, tables
 from tokenvault.domain.imports.common import ImportFormatError, ImportRecord
+from tokenvault.domain.imports.reports import ReportFinding
 
 Parser = Callable[[bytes, str], list[ImportRecord]]
 
@@ -35,4 +38,32 @@ def parse(fmt: str, data: bytes, *, file: str) -> list[ImportRecord]:
     return records
 
 
-__all__ = ["FORMATS", "ImportFormatError", "ImportRecord", "parse"]
+ReportParser = Callable[[bytes, str], list[ReportFinding]]
+
+# Names as in journal_schema.REPORT_FORMATS (a test keeps them equal).
+REPORT_PARSERS: dict[str, ReportParser] = {
+    "gitleaks-json": reports.parse_gitleaks,
+    "trufflehog-json": reports.parse_trufflehog,
+    "detect-secrets-json": reports.parse_detect_secrets,
+}
+REPORT_FORMATS = tuple(REPORT_PARSERS)
+
+
+def parse_report(fmt: str, data: bytes, *, file: str) -> list[ReportFinding]:
+    """Every finding of a scanner report, or the first problem. No findings is a clean scan,
+    not an error: the caller says so."""
+    parser = REPORT_PARSERS.get(fmt)
+    if parser is None:
+        raise ImportFormatError(file, 0, f"unknown report format {fmt!r:.40}")
+    return parser(data, file)
+
+
+__all__ = [
+    "FORMATS",
+    "REPORT_FORMATS",
+    "ImportFormatError",
+    "ImportRecord",
+    "ReportFinding",
+    "parse",
+    "parse_report",
+]
