@@ -206,6 +206,8 @@ def test_inventory_now_is_not_journaled_has_exact_rows_and_no_secret(
         "revoke_reason": "",
         "revoke_ticket": "",
         "notes": "'" + EVIL,
+        "exposed_at": "",
+        "discovered": "false",
     }
     assert gh.versions[0].fingerprint not in out.read_text("utf-8-sig")  # current version only
     stripe = rows[1]

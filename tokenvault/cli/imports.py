@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from tokenvault.cli.output import clip
 from tokenvault.cli.root import root
 from tokenvault.domain.imports import FORMATS, REPORT_FORMATS
 from tokenvault.services import imports as import_service
-from tokenvault.services.import_results import Defaults
+from tokenvault.services.import_results import Defaults, ImportResult
 
 
 @root.command(
@@ -67,24 +68,31 @@ def import_(
     defaults = Defaults(owner=owner, environment=environment, service=service)
     with g.session() as session:
         result = import_service.import_file(session, file, fmt, defaults=defaults, dry_run=dry_run)
+    for line in report_lines(result):
+        click.echo(line)
+
+
+def report_lines(result: ImportResult) -> Iterator[str]:
+    """What `import` prints, line by line: names, places and counts, never a secret."""
+    fmt, dry_run = result.format, result.dry_run
     verb = "would create" if dry_run else "created"
     for row in result.created:
-        click.echo(f"{verb} {clip(row.name, 60)} (line {row.line})")
+        yield f"{verb} {clip(row.name, 60)} (line {row.line})"
     for skip in result.skipped:
-        click.echo(
+        yield (
             f"skipped {clip(skip.name, 60)} (line {skip.line}): matches existing token "
             f"{clip(skip.existing, 60)} (version {skip.version})"
         )
     for leak in result.leaks:
         where = f"{clip(leak.path, 80) or '(no file)'}" + (f":{leak.line}" if leak.line else "")
         state = "current" if leak.current else "retired"
-        click.echo(
+        yield (
             f"leak of {clip(leak.token, 60)} v{leak.version} ({state}) at {where} "
             f"(record at line {leak.record})"
         )
     for miss in result.unmatched:
         where = f"{clip(miss.path, 80) or '(no file)'}" + (f":{miss.line}" if miss.line else "")
-        click.echo(
+        yield (
             f"unmatched {clip(miss.detector, 40)} at {where} (record at line {miss.record}): "
             "no vault secret has this hash, and the report holds no secret to store"
         )
@@ -92,9 +100,9 @@ def import_(
     if fmt in REPORT_FORMATS:
         counts += f", {len(result.leaks)} leak(s), {len(result.unmatched)} unmatched"
     if dry_run:
-        click.echo(
+        yield (
             f"dry run of {result.file}: {counts.replace('created', 'to create')}; nothing changed"
         )
     else:
         journaled = "scan and import entries" if fmt in REPORT_FORMATS else "one import entry"
-        click.echo(f"imported {result.file}: {counts}; journaled as {journaled}")
+        yield f"imported {result.file}: {counts}; journaled as {journaled}"

@@ -46,6 +46,8 @@ def token_record(token: Token, policy: Policy, now: datetime) -> dict[str, Any]:
         "revoke_reason": None if token.revoke_reason is None else token.revoke_reason.value,
         "revoke_ticket": token.revoke_ticket or None,
         "revoke_note": token.revoke_note or None,
+        "exposed_at": opt_format(token.exposed_at),
+        "discovered": token.discovered,
     }
 
 

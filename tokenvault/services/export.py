@@ -75,6 +75,8 @@ INVENTORY_CSV_COLUMNS = (
     "revoke_reason",
     "revoke_ticket",
     "notes",
+    "exposed_at",
+    "discovered",
 )
 LIST_SEPARATOR = "; "
 
@@ -231,6 +233,8 @@ def inventory_csv_rows(found: Inventory) -> Iterator[list[Cell]]:
 def _inventory_cell(value: object) -> Cell:
     if isinstance(value, list):
         return LIST_SEPARATOR.join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if value is None or isinstance(value, str | int):
         return value
     raise TypeError(f"unexpected {type(value).__name__} in a token record")
