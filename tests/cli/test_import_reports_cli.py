@@ -123,7 +123,7 @@ def test_dry_run_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     path = sample(tmp_path, "gitleaks.json")
     result = cli("import", path, "--format", "gitleaks-json", "--dry-run")
     assert result.code == 0, result.err
-    assert "would create discovered-aws-access-token-" in result.out
+    assert "would create discovered-aws-access-token-1" in result.out
     assert "nothing changed" in result.out
     assert cli.journal_size() == before
     assert set(tokens(cli)) == {"gh-ci"}
@@ -141,3 +141,18 @@ def test_a_malformed_report_exits_2_and_changes_nothing(cli: Cli, tmp_path: Path
         assert_one_line_error(result, 2, fragment)
         assert_no_secret(cli, result.out, result.err)
     assert cli.journal_size() == before
+
+
+def test_a_discovered_token_can_be_described_then_owned(cli: Cli, tmp_path: Path) -> None:
+    cli("import", sample(tmp_path, "gitleaks.json"), "--format", "gitleaks-json")
+    name = next(n for n, t in tokens(cli).items() if t.service == "slack-bot-token")
+    # the policy requires an owner, but a token nobody owns yet can still be annotated
+    noted = cli("edit", name, "--note", "probably the deploy bot; asking #ops")
+    assert noted.code == 0, noted.err
+    assert (name, "DISCOVERED") in check_codes(cli)
+    owned = cli("edit", name, "--owner", "platform")
+    assert owned.code == 0, owned.err
+    codes = check_codes(cli)
+    assert (name, "DISCOVERED") not in codes
+    assert (name, "EXPOSED") in codes  # still in the files: rotate it
+    assert tokens(cli)[name].discovered  # the history stays

@@ -22,6 +22,7 @@ from tokenvault.domain.status import token_status
 from tokenvault.domain.timefmt import format_ts
 from tokenvault.domain.validate import check_secret
 from tokenvault.services import Session, demo
+from tokenvault.services import findings as findings_service
 from tokenvault.storage import journal as journal_rows
 
 NOW = datetime(2026, 11, 25, 16, 45, 12, 345678, tzinfo=UTC)
@@ -69,7 +70,8 @@ def test_build_reports_the_vault_it_made(built: Built, session: Session) -> None
     assert made.created
     assert (made.member, made.passphrase) == ("alice", demo.DEMO_PASSPHRASE)
     assert made.members == demo.DEMO_MEMBERS == ("alice", "bob", "carol")
-    assert made.tokens == len(demo.DEMO_TOKENS) == len(services.tokens.list_tokens(session))
+    # every DEMO_TOKENS row, and the token the demo's scanner report discovered
+    assert made.tokens == len(demo.DEMO_TOKENS) + 1 == len(services.tokens.list_tokens(session))
     assert 35 <= made.tokens <= 45
     assert made.entries == len(journal(session))
     assert session.vault_name == demo.DEMO_VAULT_NAME
@@ -80,7 +82,8 @@ def test_every_status_appears_at_now_and_each_token_has_its_intended_one(
 ) -> None:
     policy = services.policy.show(session)
     statuses = {t.name: token_status(t, policy, NOW) for t in services.tokens.list_tokens(session)}
-    assert statuses == {row.name: row.status for row in demo.DEMO_TOKENS}
+    intended = {row.name: row.status for row in demo.DEMO_TOKENS}
+    assert statuses == {**intended, demo.DISCOVERED_TOKEN: Status.OK}
     counts = Counter(statuses.values())
     assert all(counts[status] >= 2 for status in Status), counts
 
@@ -96,6 +99,21 @@ def test_inventory_is_varied(session: Session) -> None:
     assert any(t.current.destroyed_at is not None for t in listed)
     assert {t.revoke_reason for t in listed if t.revoked} >= {"compromised", "scope-reduced"}
     assert all(t.revoke_ticket for t in listed if t.revoked)
+
+
+def test_a_scanner_report_left_one_exposed_and_one_discovered_token(session: Session) -> None:
+    listed = services.tokens.list_tokens(session)
+    exposed = {t.name for t in listed if t.exposed_at is not None}
+    # a discovered token's secret is in the scanned files too
+    assert exposed == {demo.DISCOVERED_TOKEN, demo.LEAKED_TOKEN}
+    found = services.tokens.get(session, demo.DISCOVERED_TOKEN)
+    assert found.discovered
+    assert found.owner == ""
+    assert found.used_by == ("scripts/notify-legacy.sh",)
+    codes = {(f.token, f.code.value) for f in findings_service.check(session).findings}
+    assert {(demo.LEAKED_TOKEN, "EXPOSED"), (demo.DISCOVERED_TOKEN, "DISCOVERED")} <= codes
+    (scan,) = (e for e in journal(session) if e.type == "scan")
+    assert (scan.actor, scan.body["source"], scan.body["leaks"]) == ("bob", "gitleaks-json", 1)
 
 
 def test_three_members_with_their_roles(session: Session) -> None:
@@ -121,6 +139,8 @@ def test_journal_has_a_history_by_three_actors_ending_by_now(session: Session) -
         "unlock.failed",
         "policy.update",
         "member.add",
+        "scan",
+        "import",
     ):
         assert types[kind] >= 1, kind
     assert types["token.rotate"] >= 20
@@ -216,7 +236,10 @@ def test_secrets_are_fake_deterministic_and_never_in_the_journal(
                     continue
                 secret = services.tokens.reveal(session, token.name, version=version.number)
                 check_secret(secret)
-                assert secret == demo.demo_secret(rows[token.name], version.number)
+                if token.name == demo.DISCOVERED_TOKEN:
+                    assert secret == demo.discovered_secret()
+                else:
+                    assert secret == demo.demo_secret(rows[token.name], version.number)
                 assert "demo" in secret.expose_text().lower()
                 revealed.append(secret.expose())
         assert len(revealed) > len(rows)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokenvault.domain.query import matches_terms, search_terms
-from tokenvault.tui.filtering import RECENT_RESULTS, FilterIndex, implies
+from tokenvault.tui.filtering import RECENT_RESULTS, FilterIndex, implies, toggle_term
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,12 @@ def test_no_rows() -> None:
     index = FilterIndex([])
     assert index.select("") == []
     assert index.select("a") == []
+
+
+def test_toggle_term_adds_at_the_end_and_removes_wherever_it_stands() -> None:
+    assert toggle_term("", "is:exposed") == "is:exposed"
+    assert toggle_term("stripe  prod", "is:exposed") == "stripe prod is:exposed"
+    assert toggle_term("stripe is:exposed prod", "is:exposed") == "stripe prod"
+    assert toggle_term("IS:Exposed", "is:exposed") == ""  # as the filter reads it
+    assert toggle_term("is:exposedx", "is:exposed") == "is:exposedx is:exposed"
+    assert toggle_term("is:exposed", "is:discovered") == "is:exposed is:discovered"

@@ -32,7 +32,7 @@ from tests.tui.test_snapshots import (
     demo_template,
 )
 from tokenvault.domain.model import Secret
-from tokenvault.services.demo import DEMO_TOKENS, demo_secret
+from tokenvault.services.demo import DEMO_TOKENS, demo_secret, discovered_secret
 from tokenvault.tui.app import TokenVaultApp
 
 REVEAL = "reveal_state"  # the one scenario that shows a secret
@@ -91,6 +91,7 @@ REVEALED_LABEL = f"{REVEALED} v{CURRENT[REVEALED]}"
 KNOWN = [
     *(Known(f"{row.name} v{v}", demo_secret(row, v)) for row in DEMO_TOKENS for v in (1, 2, 3, 4)),
     Known("the secret pasted into the rotate modal", Secret(ROTATE_TYPED)),
+    Known("the discovered token's secret", discovered_secret()),
 ]
 
 

@@ -58,6 +58,10 @@ ROW = {row.name: row for row in DEMO_TOKENS}
 # Pasted into both masked inputs of the rotate modal: it must show as dots only.
 ROTATE_TYPED = demo_secret(ROW[DETAILED], 5).expose_text()
 
+# The flagged scenario: the demo's gitleaks report left a leaked token exposed and a
+# discovered one (exposed too: its secret is in the scanned files).
+EXPOSED_LINE = "Exposed since"
+
 # Masks: values that differ on every build, replaced by fixed text of the same shape.
 MASKED_VAULT = "/tmp/tokenvault-demo/vault"  # shown text only, never a file used
 MASKED_HASH = "0" * 16
@@ -139,9 +143,9 @@ async def paste(pilot: Pilot[Any], text: str) -> None:
     await pilot.pause()
 
 
-async def unlock(pilot: Pilot[Any]) -> MainScreen:
+async def unlock(pilot: Pilot[Any], tokens: int = len(DEMO_TOKENS) + 1) -> MainScreen:
     """Paste the passphrase into the focused field and press Enter, as alice would; wait
-    for the table to hold every demo token."""
+    for the table to hold every demo token (`tokens` of them)."""
     assert pilot.app.focused is pilot.app.screen.query_one("#unlock-passphrase")
     await paste(pilot, DEMO_PASSPHRASE)
     await pilot.press("enter")
@@ -151,7 +155,7 @@ async def unlock(pilot: Pilot[Any]) -> MainScreen:
         return (
             isinstance(screen, MainScreen)
             and screen.listing is not None
-            and screen.query_one(TokenTable).total_count == len(DEMO_TOKENS)
+            and screen.query_one(TokenTable).total_count == tokens
         )
 
     await wait_until(pilot, ready, "the main screen with the demo tokens")
@@ -309,6 +313,18 @@ async def reveal_state(pilot: Pilot[Any]) -> None:
     await freeze(pilot)
 
 
+async def flagged_filter(pilot: Pilot[Any]) -> None:
+    """E narrows to the demo's exposed tokens: the leaked datadog key and the discovered Slack
+    token (both from the demo's gitleaks report); the detail pane shows the first."""
+    main = await unlock(pilot)
+    table = main.query_one(TokenTable)
+    await pilot.press("E")
+    await wait_until(pilot, lambda: table.visible_count == 2, "the exposed tokens only")
+    body = main.query_one("#detail-body", Static)
+    await wait_until(pilot, lambda: EXPOSED_LINE in str(body.render()), "the detail pane")
+    await freeze(pilot)
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.__name__: scenario
     for scenario in (
@@ -325,6 +341,7 @@ SCENARIOS: dict[str, Scenario] = {
         journal_screen,
         help_screen,
         reveal_state,
+        flagged_filter,
     )
 }
 # screenshots/<name>.svg, written by scripts/screenshots.py: these scenarios' screens.
@@ -334,6 +351,7 @@ README_SCREENSHOTS = {
     "findings": "findings_view",
     "journal": "journal_screen",
     "rotate": "rotate_modal",
+    "flagged": "flagged_filter",
 }
 SCREENSHOTS = Path(__file__).parents[2] / "screenshots"
 
@@ -431,3 +449,7 @@ def test_the_readme_screenshots_are_these_snapshots() -> None:
         assert normal(shot) == normal(snapshot), (
             f"{shot} is not the {scenario} snapshot: run python scripts/screenshots.py"
         )
+
+
+def test_flagged_filter(snap_compare: SnapCompare, app: TokenVaultApp) -> None:
+    snap(snap_compare, app, flagged_filter)

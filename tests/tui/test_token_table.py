@@ -8,14 +8,25 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
 
 from textual import on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from tokenvault.domain.model import Status
+from tokenvault.domain.model import Status, Token
+from tokenvault.domain.query import search_text
 from tokenvault.services.listing import TokenRow
-from tokenvault.tui.widgets.token_table import COLUMNS, ELLIPSIS, TokenTable, column_widths, fit
+from tokenvault.tui.widgets.token_table import (
+    COLUMNS,
+    ELLIPSIS,
+    TokenTable,
+    column_widths,
+    count_marks,
+    fit,
+    marks,
+)
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SIZE = (120, 34)
@@ -292,3 +303,87 @@ def test_fit_pads_and_cuts_by_cells() -> None:
     assert fit("名前名前", 5) == "名前" + ELLIPSIS
     assert fit("名前", 5) == "名前 "
     assert fit("x", 0) == ""
+
+
+def flagged(row: TokenRow, *, exposed: bool = False, discovered: bool = False) -> TokenRow:
+    """`row` with the filter text domain.query.search_text gives a token with these flags."""
+    token = SimpleNamespace(
+        name=row.name, service=row.service, owner=row.owner, environment=row.environment,
+        scopes=row.scopes, tags=row.tags, used_by=row.used_by, revoked_at=None,
+        exposed_at=NOW if exposed else None, discovered=discovered,
+    )  # fmt: skip
+    return replace(
+        row, haystack=search_text(cast(Token, token)), exposed=exposed, discovered=discovered
+    )
+
+
+def test_exposed_and_discovered_marks_lead_the_line_in_their_own_styles() -> None:
+    rows = [
+        make_row(0, status=Status.OK),
+        flagged(make_row(1, status=Status.OK), exposed=True),
+        flagged(make_row(2, status=Status.DUE), discovered=True),
+        flagged(make_row(3, status=Status.OVERDUE), exposed=True, discovered=True),
+        make_row(4, status=Status.DUE),
+    ]
+    assert [marks(row) for row in rows] == ["", "!", "?", "!?", ""]
+    assert count_marks(rows) == (2, 2)
+
+    async def scenario(app: TableApp, table: TokenTable, pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        lines = screen_lines(table)
+        assert lines[0].startswith("NAME")  # no column of its own: marks lead the name
+        for line, row in zip(lines[1:6], rows, strict=True):
+            glyphs = marks(row)
+            assert line.startswith(f"{glyphs} {row.name}" if glyphs else row.name)
+        service = lines[0].index("SERVICE")
+        assert all(
+            line[service:].startswith(row.service)
+            for line, row in zip(lines[1:6], rows, strict=True)
+        )  # the other columns stay aligned
+        exposed = table.get_component_rich_style("token-table--exposed", partial=True)
+        discovered = table.get_component_rich_style("token-table--discovered", partial=True)
+        both = list(table.render_line(4))
+        assert both[0].text == "!"
+        assert both[1].text == "?"
+        assert both[0].style is not None
+        assert both[1].style is not None
+        assert both[0].style.reverse
+        assert both[0].style.bold
+        assert both[0].style.color == exposed.color
+        assert both[1].style.bold
+        assert both[1].style.color == discovered.color
+        assert exposed.color != discovered.color
+        due = table.get_component_rich_style("token-table--status-due", partial=True)
+        assert not due.reverse  # an exposed mark outweighs a due badge
+        off_cursor = list(table.render_line(2))  # the exposed row, not under the cursor
+        assert off_cursor[0].text == "!"
+        name = next(s for s in off_cursor if s.text.startswith(" " + rows[1].name))
+        assert name.style is not None
+        assert name.style.bold
+        assert name.style.color == exposed.color  # the whole name says it, not just the mark
+        assert next(iter(table.render_line(5))).text.startswith(rows[4].name)  # no mark
+
+    run(scenario, rows)
+
+
+def test_the_filter_selects_flagged_rows_by_their_is_terms() -> None:
+    rows = [
+        flagged(make_row(0), exposed=True),
+        make_row(1),
+        flagged(make_row(2), discovered=True),
+        flagged(make_row(3), exposed=True, discovered=True),
+    ]
+
+    async def scenario(app: TableApp, table: TokenTable, pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        table.apply_filter("is:exposed")
+        assert list(table.visible_indices) == [0, 3]
+        table.apply_filter("is:discovered")
+        assert list(table.visible_indices) == [2, 3]
+        table.apply_filter("is:discovered is:exposed")
+        assert list(table.visible_indices) == [3]
+        table.apply_filter("")
+        assert table.visible_count == 4
+        await pilot.pause()
+
+    run(scenario, rows)

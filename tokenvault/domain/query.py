@@ -1,7 +1,10 @@
 """Which tokens a filter selects: the one rule behind `ls` options and the TUI's filter box.
 
 Free text matches when every whitespace-separated term is a case-insensitive substring of one
-of the token's name, service, owner, environment, scopes, tags or used_by entries.
+of the token's name, service, owner, environment, scopes, tags or used_by entries — or of a
+flag term: `is:exposed` (a scan found the live secret in a file; revoked tokens are past it)
+and `is:discovered` (created from a secret-scanner report). The flags are words in the same
+text, so the one substring rule selects them and narrows with the rest ("is:exposed prod").
 """
 
 from __future__ import annotations
@@ -14,12 +17,30 @@ from tokenvault.domain.model import Status, Token
 from tokenvault.domain.policy import Policy
 from tokenvault.domain.status import token_status
 
+EXPOSED = "is:exposed"
+DISCOVERED = "is:discovered"
+FLAGS = (EXPOSED, DISCOVERED)
+# Each flag follows this separator, which no field holds (domain.text refuses control
+# characters), so `has_flag` cannot be fooled by a tag spelled "is:exposed".
+_FLAG = "\x1f"
+
 
 def search_text(token: Token) -> str:
-    """Everything the free-text filter looks at, lower-cased, one field per line."""
+    """Everything the free-text filter looks at, lower-cased, one field per line, then the
+    token's flag terms."""
     parts = [token.name, token.service, token.owner, token.environment]
     parts += [*token.scopes, *token.tags, *token.used_by]
-    return "\n".join(parts).casefold()
+    text = "\n".join(parts).casefold()
+    if token.exposed_at is not None and token.revoked_at is None:
+        text += _FLAG + EXPOSED
+    if token.discovered:
+        text += _FLAG + DISCOVERED
+    return text
+
+
+def has_flag(haystack: str, flag: str) -> bool:
+    """Whether `search_text` gave the token `flag` (EXPOSED or DISCOVERED)."""
+    return _FLAG + flag in haystack
 
 
 def search_terms(text: str) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,8 @@ from tokenvault.domain.errors import AuthenticationError, ConflictError, Validat
 from tokenvault.domain.model import Role, Secret, Status
 from tokenvault.services import keystore, policy, tokens
 from tokenvault.services.create import RECOVERY_MEMBER, create_vault
+from tokenvault.services.import_reports import import_report
+from tokenvault.services.import_results import Defaults
 from tokenvault.services.keychange import add_member
 from tokenvault.services.paths import VaultPaths
 from tokenvault.services.session import Session
@@ -56,6 +59,20 @@ _PEOPLE = {  # member -> (role, display name)
 _START_DAYS = 400  # the vault is created this many days before `now`
 _POLICY_CHANGE = (200, "alice", {"reminder_days": 21})  # days ago, by whom, what
 _FAILED_UNLOCK = (150, "bob")  # a mistyped passphrase, folded by bob's next unlock
+# A gitleaks report bob imported 3 days ago: a live secret committed to a Helm values file (that
+# token becomes exposed) and a Slack token nobody had inventoried (a discovered token, which bob
+# gave a readable name while he asks around; it has no owner yet).
+_REPORT = (3, "bob")
+_REPORT_FILE = "gitleaks-infra.json"
+LEAKED_TOKEN = "datadog-api-key-staging"  # noqa: S105 (a name)
+DISCOVERED_TOKEN = "slack-bot-legacy-notify"  # noqa: S105 (a name)
+_COMMIT = "5e1f0c2d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+
+
+def discovered_secret() -> Secret:
+    """The demo's discovered Slack token: fake, and the same on every build."""
+    digest = hashlib.sha256(b"tokenvault-demo:discovered").hexdigest()
+    return Secret("xoxb-demo-" + digest[:32])
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +415,27 @@ class _Builder:
         else:
             raise ValueError(f"unknown demo act {act.kind!r}")
 
+    def scanner_report(self) -> None:
+        """Import the demo gitleaks report through the real import (services/import_reports)."""
+        leaked = next(t for t in DEMO_TOKENS if t.name == LEAKED_TOKEN)
+        findings = [
+            ("datadog-api-key", "deploy/helm/values-staging.yaml", 41,
+             demo_secret(leaked, self.versions[LEAKED_TOKEN])),
+            ("slack-bot-token", "scripts/notify-legacy.sh", 7, discovered_secret()),
+        ]  # fmt: skip
+        report = [
+            {"RuleID": rule, "File": path, "StartLine": line, "Commit": _COMMIT,
+             "Secret": secret.expose_text()}
+            for rule, path, line, secret in findings
+        ]  # fmt: skip
+        session = self.session(_REPORT[1])
+        data = json.dumps(report, indent=1).encode()
+        result = import_report(
+            session, data, "gitleaks-json", _REPORT_FILE, Defaults(environment="production"), False
+        )
+        self.clock.step(_REPORT[0])  # a few minutes later
+        tokens.edit(session, result.created[0].name, {"name": DISCOVERED_TOKEN})
+
     def policy(self, actor: str, changes: dict[str, Any]) -> None:
         policy.update(self.session(actor), changes)
 
@@ -410,6 +448,7 @@ class _Builder:
         days, actor, changes = _POLICY_CHANGE
         events.append((days, partial(self.policy, actor, changes)))
         events.append((_FAILED_UNLOCK[0], partial(self.failed_unlock, _FAILED_UNLOCK[1])))
+        events.append((_REPORT[0], self.scanner_report))
         for days, action in sorted(events, key=lambda event: -event[0]):  # stable sort
             self.clock.step(days)
             action()

@@ -158,7 +158,7 @@ def _plan(
         if first.secret is None:
             plan.unmatched.extend(Unmatched(f.record, f.detector, f.path, f.line) for f in group)
             continue
-        name = _unique_name(first.detector, key, names)
+        name = _unique_name(first.detector, names)
         names.add(name)
         draft = TokenDraft(
             name=name,
@@ -183,15 +183,14 @@ def _secret(finding: ReportFinding) -> Secret:
     return finding.secret
 
 
-def _unique_name(detector: str, fp: str, taken: set[str]) -> str:
-    """`discovered-<detector>-<8 hex of the fingerprint>`: stable for the same secret, so a
-    re-import says "already in the vault" rather than creating a twin."""
+def _unique_name(detector: str, taken: set[str]) -> str:
+    """`discovered-<detector>-<n>`, the smallest free n: readable, and the same for the same
+    vault and report (a re-import matches by fingerprint, so it never needs the name)."""
     slug = _SLUG.sub("-", detector.casefold()).strip("-")[:40] or "secret"
-    base = f"discovered-{slug}-{fp.rsplit(':', 1)[-1][:8]}"
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}-{n}", n + 1
-    return name
+    n = 1
+    while f"discovered-{slug}-{n}" in taken:
+        n += 1
+    return f"discovered-{slug}-{n}"
 
 
 def _used_by(group: Sequence[ReportFinding]) -> list[str]:

@@ -44,6 +44,8 @@ class TokenRow:
     deadline: datetime | None  # the earlier of expiry and rotation due; None when revoked
     status: Status
     haystack: str  # domain.query.search_text: what the free-text filter looks at
+    exposed: bool = False  # a scan found the live secret in a file (and it is not revoked)
+    discovered: bool = False  # created from a secret-scanner report
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,8 @@ def row_from(summary: TokenSummary, policy: Policy, now: datetime) -> TokenRow:
         None if revoked else next_deadline(token, policy),
         token_status(token, policy, now),
         search_text(token),
+        summary.exposed_at is not None and not revoked,
+        summary.discovered,
     )
 
 

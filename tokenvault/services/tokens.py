@@ -186,7 +186,9 @@ def edit(
         if not diff:
             return token
         values = {key: getattr(token, key) for key in EDITABLE_FIELDS} | cleaned
-        check_token_rules(values, meta.get_policy(db), truncate_ms(session.clock()))
+        # A discovered token may be tagged or described before someone takes it over.
+        policy, now = meta.get_policy(db), truncate_ms(session.clock())
+        check_token_rules(values, policy, now, discovered=token.discovered)
         if "name" in diff and rows.token_by_name(db, cleaned["name"]) is not None:
             raise ConflictError(f"a token named {cleaned['name']!r:.80} already exists")
         return _apply(

@@ -20,12 +20,24 @@ class TokenCommands(Provider):
         found: list[tuple[str, str, Callable[[], object]]] = [
             ("token: add", "Inventory a new token", screen.action_add),
             ("token: filter", "Focus the filter box", screen.action_focus_filter),
+            (
+                "filter: exposed",
+                "Toggle is:exposed — live secrets a scan found in a file (E)",
+                screen.action_filter_exposed,
+            ),
+            (
+                "filter: discovered",
+                "Toggle is:discovered — tokens from a scanner report (D)",
+                screen.action_filter_discovered,
+            ),
             ("view: due", "Tokens due, overdue or expired", screen.action_due),
             ("view: findings", "Policy findings, most severe first", screen.action_findings),
             ("journal: open", "The signed journal, verified", screen.action_journal),
             ("vault: lock", "Drop the keys and lock now", partial(self.app.run_action, "lock")),
             ("app: help", "All keys", screen.action_help),
         ]
+        if screen.filter_text:
+            found.append(("filter: clear", "Show every token (Esc)", screen.clear_filter))
         if screen.query_one(TokenTable).highlighted is not None:
             found += [
                 ("token: copy", "Copy the secret (journaled)", screen.action_copy),

@@ -21,6 +21,16 @@ from tokenvault.domain.query import search_terms
 RECENT_RESULTS = 32  # results kept for reuse: one full list is 8 bytes per row (800 kB at 100k)
 
 
+def toggle_term(text: str, term: str) -> str:
+    """The filter `text` with `term` added at the end, or removed wherever it stands (the
+    E and D keys' `is:exposed` / `is:discovered`); other words stay as typed."""
+    words = text.split()
+    kept = [word for word in words if word.casefold() != term]
+    if len(kept) == len(words):
+        kept.append(term)
+    return " ".join(kept)
+
+
 class Searchable(Protocol):
     @property
     def haystack(self) -> str: ...

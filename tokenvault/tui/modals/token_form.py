@@ -334,4 +334,5 @@ class TokenFormScreen(FormModal[TokenFormResult]):
             whole = draft_values(TokenDraft(**values), now)  # the service's own defaults
         else:
             whole = {key: getattr(self._token, key) for key in EDITABLE_FIELDS} | values
-        check_token_rules(whole, self._policy or _NO_POLICY, now)
+        discovered = self._token is not None and self._token.discovered
+        check_token_rules(whole, self._policy or _NO_POLICY, now, discovered=discovered)

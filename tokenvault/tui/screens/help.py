@@ -19,7 +19,10 @@ from textual.widgets import DataTable, Static
 FILTER_HELP = (
     "Filter: type words separated by spaces; a token is listed when every word appears, "
     "ignoring case, in its name, service, owner, environment, scopes, tags or used_by. "
-    "Example: 'stripe prod'. '/' focuses the filter, Esc clears it."
+    "Example: 'stripe prod'. '/' focuses the filter, Esc clears it. "
+    "Two terms select flags: 'is:exposed' (marked ! — a scan found the live secret in a file: "
+    "rotate it) and 'is:discovered' (marked ? — brought in by a secret-scanner report, owner "
+    "unknown until someone takes it); E and D toggle them."
 )
 
 

@@ -74,6 +74,7 @@ class DetailPane(VerticalScroll):
         head = f"[b]{escape(token.name)}[/b]\n[b {_STATUS_STYLE[status]}]{status}[/]"
         if not token.revoked:
             head += f" · next deadline {_when(next_deadline(token, policy), now)}"
+        head += "".join(f"\n{line}" for line in _flag_lines(token))
         rows = [
             ("service", token.service or "-"),
             ("env", token.environment or "-"),
@@ -126,6 +127,23 @@ class DetailPane(VerticalScroll):
     @property
     def revealed(self) -> bool:
         return self.query_one("#detail-secret", Static).has_class("-revealed")
+
+
+def _flag_lines(token: Token) -> list[str]:
+    """The exposed and discovered lines under the status, in the colours of the table's
+    marks (words, no glyph: "Exposed since YYYY-MM-DD: rotate it" just fits the pane)."""
+    lines = []
+    if token.exposed_at is not None:
+        since = _day(token.exposed_at)
+        if token.revoked:
+            lines.append(f"[$text-muted]Exposed from {since} until revoked[/]")
+        else:
+            lines.append(f"[b $text-error]Exposed since {since}: rotate it[/]")
+    if token.discovered:
+        owner = escape(token.owner.strip())
+        who = f"taken by {owner}" if owner else "owner unknown"
+        lines.append(f"[b $text-primary]Discovered by a scanner report; {who}[/]")
+    return lines
 
 
 def _findings_text(findings: Sequence[Finding], revoked: bool) -> str:

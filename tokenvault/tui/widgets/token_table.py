@@ -5,6 +5,12 @@ rows, design.md §9). This is a Line-API `ScrollView` instead: it holds the rows
 visible row indices, and `render_line` draws only the lines on screen, so a refill or a new
 filter costs the filter itself plus one screen. Line 0 is the column header, fixed while the
 rows scroll under it. Rows come from `services.listing` and carry no secret.
+
+Marks lead the name cell of a flagged token, so they survive a narrow terminal and cost
+nothing to the others: `!` (bold, reversed, error colour, and the name bold in that colour, so
+it outweighs a due badge) for a token whose live secret a scan found in a file; `?` (bold,
+primary colour) for one a secret-scanner report brought in. Glyphs, not colour alone, so they
+read in a monochrome terminal; the header counts spell them out.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("STATUS", 9, 9),
 )
 SHRINK_ORDER = (4, 3, 1, 2, 0)  # scopes, owner, service, env, name
+EXPOSED_MARK = "!"
+DISCOVERED_MARK = "?"
 
 
 def column_widths(total: int) -> tuple[int, ...]:
@@ -86,6 +94,16 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
+
+
+def marks(row: TokenRow) -> str:
+    """The glyphs leading a flagged token's name ("" for most tokens)."""
+    return (EXPOSED_MARK if row.exposed else "") + (DISCOVERED_MARK if row.discovered else "")
+
+
+def count_marks(rows: Sequence[TokenRow]) -> tuple[int, int]:
+    """How many rows are (exposed, discovered), for the header counts."""
+    return sum(row.exposed for row in rows), sum(row.discovered for row in rows)
 
 
 def cells(row: TokenRow) -> tuple[str, ...]:
@@ -129,6 +147,9 @@ class TokenTable(ScrollView, can_focus=True):
         "token-table--cursor",
         "token-table--revoked",
         "token-table--empty",
+        "token-table--exposed",
+        "token-table--discovered",
+        "token-table--exposed-name",
         *(f"token-table--status-{status.value}" for status in Status),
     }
 
@@ -166,6 +187,9 @@ class TokenTable(ScrollView, can_focus=True):
         & > .token-table--status-overdue { color: $text-error; text-style: bold; }
         & > .token-table--status-due { color: $text-warning; text-style: bold; }
         & > .token-table--status-ok { color: $text-success; }
+        & > .token-table--exposed { color: $text-error; text-style: bold reverse; }
+        & > .token-table--discovered { color: $text-primary; text-style: bold; }
+        & > .token-table--exposed-name { color: $text-error; text-style: bold; }
     }
     """
 
@@ -437,5 +461,29 @@ class TokenTable(ScrollView, can_focus=True):
         for i, (text, w) in enumerate(zip(texts, self._widths, strict=True)):
             if i:
                 segments.append(gap)
+            if i == 0 and (row.exposed or row.discovered):
+                segments += self._flagged_name(row, text, w, base, is_cursor)
+                continue
             segments.append(Segment(fit(text, w), badge if i == len(texts) - 1 else base))
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _flagged_name(
+        self, row: TokenRow, name: str, width: int, base: Style, is_cursor: bool
+    ) -> list[Segment]:
+        """`!? name`: each glyph in its own style, then the name in what is left of the cell."""
+        glyphs = marks(row)
+        exposed = self.get_component_rich_style("token-table--exposed", partial=True)
+        discovered = self.get_component_rich_style("token-table--discovered", partial=True)
+        segments = [
+            Segment(glyph, base + (exposed if glyph == EXPOSED_MARK else discovered))
+            for glyph in glyphs[:width]
+        ]
+        rest = width - len(segments)
+        if rest > 0:
+            style = base
+            if row.exposed and not is_cursor:
+                style = base + self.get_component_rich_style(
+                    "token-table--exposed-name", partial=True
+                )
+            segments.append(Segment(fit(" " + name, rest), style))
+        return segments
