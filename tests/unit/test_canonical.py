@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import re
+import types
 from typing import Any
 
 import pytest
@@ -14,6 +16,8 @@ from hypothesis import strategies as st
 
 from tokenvault.domain.canonical import (
     CanonicalError,
+    _encode_fast,
+    _encode_strict,
     _parse_fast,
     _parse_strict,
     canonical_bytes,
@@ -198,6 +202,105 @@ def test_byte_flips_never_make_the_readers_disagree(
 )
 def test_the_fast_reader_has_doubts_about_every_known_trap(line: bytes) -> None:
     assert _parse_fast(line) is None
+
+
+# ---- the fast encoder accepts exactly what the strict encoder accepts -----------------------
+
+
+class _Color(enum.IntEnum):
+    RED = 1
+
+
+class _Kind(enum.StrEnum):
+    CREATE = "token.create"
+
+
+class _Text(str):
+    pass
+
+
+odd_scalars = (
+    st.sampled_from([_Color.RED, _Kind.CREATE, _Text("ok"), _Text("e\u0301"), b"x", 2**53])
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats()
+    | st.decimals(allow_nan=False, allow_infinity=False)
+)
+odd_keys = any_text | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False)
+odd_values = st.recursive(
+    st.none() | st.booleans() | any_text | odd_scalars,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(odd_keys, children, max_size=3)
+        | st.dictionaries(any_text, children, max_size=3).map(types.MappingProxyType)
+    ),
+    max_leaves=8,
+)
+
+
+def _strict_bytes(value: Any) -> bytes | None:
+    try:
+        return _encode_strict(value)
+    except Exception:  # CanonicalError, or rfc8785's own refusals
+        return None
+
+
+def _assert_fast_agrees(value: Any) -> None:
+    fast = _encode_fast(value)
+    if fast is not None:
+        assert _strict_bytes(value) == fast, value
+
+
+@given(st.dictionaries(odd_keys, odd_values, max_size=5))
+def test_the_fast_encoder_accepts_only_what_the_strict_encoder_accepts(
+    value: dict[Any, Any],
+) -> None:
+    _assert_fast_agrees(value)
+
+
+@given(json_objects)
+def test_the_fast_encoder_writes_the_strict_bytes_for_every_clean_value(
+    value: dict[str, Any],
+) -> None:
+    fast = _encode_fast(value)
+    assert fast is None or fast == _encode_strict(value)
+    if not any(ord(c) > 0xFFFF for c in json.dumps(value, ensure_ascii=False)):
+        assert fast is not None, value  # beyond the BMP is the only doubt a clean value raises
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": 1.0},
+        {"a": 2.0**60},
+        {"a": float("nan")},
+        {"a": 2**53},
+        {"a": -(2**53)},
+        {1: "int key"},
+        {True: "bool key"},
+        {None: "null key"},
+        {"a": (1, 2)},  # a tuple: strict encodes it as a list; fast reads back a list, doubts
+        {"a": b"bytes"},
+        {"a": "e\u0301"},  # NFD
+        {"a": "\u202e"},
+        {"a\n": 1},
+        {"a": "\ud800"},
+        {"\U0001f600": 1, "\ue000": 2},  # sorted by code point vs UTF-16 code units
+        {"a": types.MappingProxyType({"b": 1})},
+        {"a": _Color.RED, "b": _Kind.CREATE, "c": _Text("x")},
+    ],
+)
+def test_the_fast_encoder_doubts_or_agrees_on_every_known_trap(value: dict[Any, Any]) -> None:
+    _assert_fast_agrees(value)
+    if _strict_bytes(value) is None:
+        assert _encode_fast(value) is None
+
+
+def test_a_cycle_is_refused_by_both() -> None:
+    value: dict[str, Any] = {}
+    value["self"] = value
+    assert _encode_fast(value) is None
 
 
 # ---- an entry's line from its signing message ------------------------------------------------

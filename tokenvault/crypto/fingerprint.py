@@ -19,5 +19,7 @@ def new_fp_key() -> bytes:
 
 
 def fingerprint(fp_key: bytes, key_id: str, secret: bytes) -> str:
-    digest = hmac.new(fp_key, secret, hashlib.sha256).hexdigest()
+    # hmac.digest: the same MAC in one C call (a third of hmac.new's cost; imports take one
+    # per record, twice).
+    digest = hmac.digest(fp_key, secret, hashlib.sha256).hex()
     return f"hmac-sha256:{key_id}:{digest[:32]}"

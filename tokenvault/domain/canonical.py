@@ -58,10 +58,62 @@ def _check_string(value: str, path: str) -> None:
         raise CanonicalError(f"{path}: string {why}")
 
 
+class _Doubt(Exception):
+    """The fast reader or encoder cannot vouch for a value; the strict one decides and names
+    the error."""
+
+
+def _doubt(text: str) -> Any:
+    raise _Doubt
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -SAFE_INT_MAX <= value <= SAFE_INT_MAX:
+        raise _Doubt
+    return value
+
+
 def canonical_bytes(value: Mapping[str, Any]) -> bytes:
     """The JCS encoding of an object that satisfies the journal's value rules."""
+    encoded = _encode_fast(value)
+    return encoded if encoded is not None else _encode_strict(value)
+
+
+def _encode_strict(value: Mapping[str, Any]) -> bytes:
     check_value(value)
     return rfc8785.dumps(value)
+
+
+# Characters beyond the BMP: the only ones whose code-point order (Python's sort_keys) differs
+# from UTF-16 code-unit order (RFC 8785 §3.2.3), so the fast encoder leaves them to rfc8785.
+_ASTRAL_TEXT = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _encode_fast(value: Mapping[str, Any]) -> bytes | None:
+    """`_encode_strict(value)`, if `value` certainly satisfies the rules; None when in doubt.
+
+    The write path's cost (rfc8785 and check_value are Python, ~0.25 ms per journal entry;
+    this is ~20 us). json's C encoder writes what RFC 8785 writes for these values (sorted
+    keys, no spaces, raw UTF-8) when no character lies beyond the BMP. The rules are checked on
+    the result: reading it back (integers in range, no float) must give a value equal to the
+    one given (which catches non-string keys, tuples and anything else the encoder coerced),
+    and the text rules hold for every string exactly when they hold for the canonical text as
+    a whole (text.json_text_is_clean). tests/unit/test_canonical.py checks that whatever this
+    accepts, the strict path accepts and encodes to the same bytes."""
+    try:
+        text = json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+        )
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if _ASTRAL_TEXT.search(text) is not None or not json_text_is_clean(text):
+        return None
+    try:
+        again = json.loads(text, parse_float=_doubt, parse_constant=_doubt, parse_int=_safe_int)
+    except (ValueError, RecursionError, _Doubt):
+        return None
+    return text.encode("utf-8") if again == value else None
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -84,21 +136,6 @@ def _reject_constant(text: str) -> Any:
 # UTF-8 lead bytes of U+10000..U+10FFFF: the only characters whose code-point order (Python's
 # sort) differs from UTF-16 code-unit order (RFC 8785 §3.2.3).
 _ASTRAL = re.compile(rb"[\xf0-\xf4]")
-
-
-class _Doubt(Exception):
-    """The fast reader cannot vouch for a line; the strict one decides and names the error."""
-
-
-def _doubt(text: str) -> Any:
-    raise _Doubt
-
-
-def _safe_int(text: str) -> int:
-    value = int(text)
-    if not -SAFE_INT_MAX <= value <= SAFE_INT_MAX:
-        raise _Doubt
-    return value
 
 
 def _parse_fast(line: bytes) -> dict[str, Any] | None:
@@ -147,6 +184,6 @@ def _parse_strict(line: bytes) -> dict[str, Any]:
         raise CanonicalError("line is not valid JSON") from None
     if not isinstance(value, dict):
         raise CanonicalError("line is not a JSON object")
-    if canonical_bytes(value) != line:
+    if _encode_strict(value) != line:
         raise CanonicalError("line is not in canonical (RFC 8785) form")
     return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -88,6 +88,19 @@ class JournalWriter:
 
     def append(self, entry_type: str, body: Mapping[str, Any]) -> Entry:
         """Sign and insert one entry; its timestamp never goes back before the previous one."""
+        entry, row = self._next(entry_type, body)
+        journal_rows.append(self.db, *row)
+        return entry
+
+    def append_many(self, entry_type: str, bodies: Iterable[Mapping[str, Any]]) -> list[Entry]:
+        """`append` for each body in order, the rows inserted by one statement (an import's
+        token.create entries): the same entries, signatures, chain and roots."""
+        made = [self._next(entry_type, body) for body in bodies]
+        journal_rows.append_many(self.db, [row for _, row in made])
+        return [entry for entry, _ in made]
+
+    def _next(self, entry_type: str, body: Mapping[str, Any]) -> tuple[Entry, journal_rows.Row]:
+        """The next entry, signed and chained, and its journal row (not yet inserted)."""
         ts = max(format_ts(self._clock()), self._last_ts)
         entry = Entry(
             vault=self._vault_id,
@@ -102,8 +115,7 @@ class JournalWriter:
         entry = entry.signed(self._keys.sign(message), message)
         leaf = entry.leaf_hash
         self.frontier.append(leaf)
-        journal_rows.append(
-            self.db,
+        row = (
             entry.seq,
             entry.line,
             leaf,
@@ -115,7 +127,7 @@ class JournalWriter:
         )
         self._prev, self._last_ts = leaf, ts
         self.entries.append(entry)
-        return entry
+        return entry, row
 
     def finish(self) -> None:
         """Sign and store the checkpoint for the new head."""

@@ -7,7 +7,7 @@ lookup on the write path; verify() recomputes all of them from the lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from tokenvault.domain.errors import IntegrityError
@@ -51,6 +51,15 @@ def head(db: Database) -> Head:
     return Head(size=size, leaf=bytes(last[1]), ts=str(last[2]), frontier=frontier, note=cp[3])
 
 
+# A journal row as inserted: seq, line, leaf, root, ts, actor, type, token_id.
+Row = tuple[int, bytes, bytes, bytes, str, str, str, int | None]
+
+_INSERT = (
+    "INSERT INTO journal (seq, line, leaf, root, ts, actor, type, token_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def append(
     db: Database,
     seq: int,
@@ -62,11 +71,12 @@ def append(
     entry_type: str,
     token_id: int | None,
 ) -> None:
-    db.execute(
-        "INSERT INTO journal (seq, line, leaf, root, ts, actor, type, token_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, line, leaf, root, ts, actor, entry_type, token_id),
-    )
+    db.execute(_INSERT, (seq, line, leaf, root, ts, actor, entry_type, token_id))
+
+
+def append_many(db: Database, rows: Sequence[Row]) -> None:
+    """Insert several rows, in order, with one statement."""
+    db.executemany(_INSERT, rows)
 
 
 def store_checkpoint(db: Database, frontier: Frontier, note: str) -> None:
