@@ -142,11 +142,12 @@ def test_empty_file_and_header_only() -> None:
         parse("csv", b"name,secret\n", file="x.csv")
 
 
+# A marker prefix, so a secret cannot be a word the message has anyway ("rotate_every…").
 SECRET = st.text(
     st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="\"'#\\,;"),
     min_size=12,
     max_size=40,
-)
+).map(lambda tail: "Zq9" + tail)
 
 
 @given(secret=SECRET, where=st.sampled_from(["expires_at", "rotate_every_days", "name"]))

@@ -72,6 +72,12 @@ def _connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher.Conne
             uri=True,
             isolation_level=None,
             check_same_thread=False,
+            # No statement cache: a cached statement keeps the memory it was prepared in,
+            # so SQLite serves later allocations from malloc instead (each one mlocked and
+            # wiped under cipher_memory_security). With the cache, a 100k-row import made
+            # about 29 mlock calls per token and its INSERTs ran 3-8x slower; re-preparing
+            # costs microseconds per statement. (docs/benchmarks.md, Import)
+            cached_statements=0,
             timeout=BUSY_TIMEOUT_MS / 1000,
         )
     except sqlcipher.OperationalError:
@@ -180,14 +186,15 @@ class Database:
             return list(self._conn.execute(sql, params).fetchall())
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        with translate_errors(self.path):
-            row = self._conn.execute(sql, params).fetchone()
+        # Closed at once: a read stopped part-way (LIMIT 1) ends its statement now, not
+        # whenever the cursor is collected.
+        with translate_errors(self.path), contextlib.closing(self._conn.execute(sql, params)) as c:
+            row = c.fetchone()
         return None if row is None else tuple(row)
 
     def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        with translate_errors(self.path):
-            cursor = self._conn.execute(sql, params)
-            while rows := cursor.fetchmany(1024):
+        with translate_errors(self.path), contextlib.closing(self._conn.execute(sql, params)) as c:
+            while rows := c.fetchmany(1024):
                 yield from rows
 
     def rekey(self, new_key: bytes) -> None:
