@@ -193,8 +193,9 @@ class Database:
         return None if row is None else tuple(row)
 
     def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        with translate_errors(self.path), contextlib.closing(self._conn.execute(sql, params)) as c:
-            while rows := c.fetchmany(1024):
+        with translate_errors(self.path):
+            cursor = self._conn.execute(sql, params)
+            while rows := cursor.fetchmany(1024):
                 yield from rows
 
     def rekey(self, new_key: bytes) -> None:
