@@ -130,3 +130,9 @@ def test_a_clean_path_exits_0(cli: Cli, tmp_path: Path) -> None:
         "scanned 1 file: 0 leak(s) of 0 vault token(s), 0 shadow token(s); nothing new"
         in result.out
     )
+
+
+def test_reason_without_write_baseline_is_a_usage_error(cli: Cli, repo: Path) -> None:
+    before = cli.journal_size()
+    assert_one_line_error(cli("scan", str(repo), "--reason", "x"), 2, "--write-baseline")
+    assert cli.journal_size() == before

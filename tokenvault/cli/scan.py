@@ -84,6 +84,8 @@ def scan(
       tokenvault scan . --write-baseline .tokenvault-baseline.json --reason "test fixtures"
       tokenvault scan . --baseline .tokenvault-baseline.json --json   # in CI
     """
+    if reason and write_baseline is None:
+        raise click.UsageError("--reason goes with --write-baseline")
     accepted = scan_service.read_baseline(baseline) if baseline is not None else None
     if write_baseline is not None:
         scan_service.check_baseline_target(write_baseline)

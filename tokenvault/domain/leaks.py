@@ -149,6 +149,11 @@ def _merge(spans: Sequence[Span]) -> list[tuple[int, int, list[str]]]:
     return merged
 
 
+def clip(text: str, size: int) -> str:
+    """`text` in at most `size` characters, an ellipsis marking a cut."""
+    return text if len(text) <= size else text[: size - 1] + ELLIPSIS
+
+
 def printable(text: str) -> str:
     return _UNPRINTABLE.sub("\ufffd", text.replace("\t", " "))
 

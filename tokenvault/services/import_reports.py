@@ -32,7 +32,7 @@ from tokenvault.crypto.fingerprint import fingerprint
 from tokenvault.domain import limits
 from tokenvault.domain.errors import ValidationError
 from tokenvault.domain.imports import ImportFormatError, ReportFinding, parse_report
-from tokenvault.domain.leaks import printable
+from tokenvault.domain.leaks import clip, printable
 from tokenvault.domain.model import Secret
 from tokenvault.domain.timefmt import truncate_ms
 from tokenvault.services.import_results import (
@@ -197,7 +197,7 @@ def _used_by(group: Sequence[ReportFinding]) -> list[str]:
     seen: dict[str, None] = {}
     for finding in group:
         if finding.path:
-            seen.setdefault(_clip(printable(finding.path), limits.USED_BY_MAX), None)
+            seen.setdefault(clip(printable(finding.path), limits.USED_BY_MAX), None)
     return list(seen)[: limits.LIST_MAX_ITEMS]
 
 
@@ -213,8 +213,4 @@ def _note(fmt: str, label: str, group: Sequence[ReportFinding]) -> str:
     more = f" and {len(group) - 5} more" if len(group) > 5 else ""
     verified = " The scanner verified it live." if any(f.verified for f in group) else ""
     text = f"Found by {fmt} ({label}) in {'; '.join(places)}{more}.{verified}"
-    return _clip(text, limits.NOTE_MAX)
-
-
-def _clip(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
+    return clip(text, limits.NOTE_MAX)

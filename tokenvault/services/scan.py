@@ -34,6 +34,7 @@ from tokenvault.domain.leaks import (
     SkippedSecret,
     Span,
     VaultSecret,
+    clip,
     line_starts,
     locate,
     secret_text,
@@ -274,12 +275,8 @@ def record_scan(
 def journal_paths(paths: Sequence[str]) -> list[str]:
     """The PATH arguments as the entry records them: printable, each within the field limit,
     at most PATHS_JOURNALED items (the last one then counts the rest)."""
-    shown = [_clip(report_path(os.fspath(p))) for p in paths] or ["."]
+    shown = [clip(report_path(os.fspath(p)), limits.FIELD_MAX) for p in paths] or ["."]
     if len(shown) > PATHS_JOURNALED:
         rest = len(shown) - (PATHS_JOURNALED - 1)
         shown = [*shown[: PATHS_JOURNALED - 1], f"… and {rest} more"]
     return shown
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= limits.FIELD_MAX else text[: limits.FIELD_MAX - 1] + "…"
