@@ -154,7 +154,7 @@ def report(rows: int, samples: list[float], kdf_s: float, command: str) -> str:
     verdict = "met" if median < TARGET else "**missed**"
     runs = ", ".join(f"{s:.1f}" for s in samples)
     return (
-        "## Import\n\n"
+        "## Import\n\n"  # noqa: S608 (prose that mentions INSERT, not SQL)
         f"Machine: {machine()}. Measured {datetime.now(UTC):%Y-%m-%d}.\n"
         f"Command: `{command}`\n\n"
         f"`tokenvault import tokens.csv --format csv` of a generated {rows:,}-row CSV (every "
@@ -188,10 +188,12 @@ def report(rows: int, samples: list[float], kdf_s: float, command: str) -> str:
         "3 s, signing and chaining the entries about 8 s (Ed25519 0.04 ms, encoding 0.02 ms, "
         "the Merkle root after each entry), and the three INSERTs most of the rest, about "
         "half of it in the kernel: SQLCipher still makes about 29 mlock and 29 munlock calls "
-        "per token (strace; 3-5 us each, more as the heap fragments). Only "
-        "`cipher_memory_security = OFF` removes them; design.md section 3 mandates it ON, "
-        "and SQLCipher does not let a connection turn it off once on, so the target is "
-        "missed rather than the setting weakened. Secrets have no per-version AEAD of their "
+        "per token (strace; 3-5 us each). Where they come from is not found yet: the same "
+        "token rows insert 4x faster in a scratch script on the same connection and "
+        "transaction, and bound values alone do not allocate per row. "
+        "`cipher_memory_security = OFF` would remove them, but design.md section 3 mandates "
+        "it ON and SQLCipher does not turn it off once on, so the target is missed rather "
+        "than the setting weakened. Secrets have no per-version AEAD of their "
         "own (SQLCipher encrypts the pages), so there is no such cost to cut.\n"
     )
 
