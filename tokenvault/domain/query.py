@@ -19,10 +19,6 @@ from tokenvault.domain.status import token_status
 
 EXPOSED = "is:exposed"
 DISCOVERED = "is:discovered"
-FLAGS = (EXPOSED, DISCOVERED)
-# Each flag follows this separator, which no field holds (domain.text refuses control
-# characters), so `has_flag` cannot be fooled by a tag spelled "is:exposed".
-_FLAG = "\x1f"
 
 
 def search_text(token: Token) -> str:
@@ -30,17 +26,11 @@ def search_text(token: Token) -> str:
     token's flag terms."""
     parts = [token.name, token.service, token.owner, token.environment]
     parts += [*token.scopes, *token.tags, *token.used_by]
-    text = "\n".join(parts).casefold()
     if token.exposed_at is not None and token.revoked_at is None:
-        text += _FLAG + EXPOSED
+        parts.append(EXPOSED)
     if token.discovered:
-        text += _FLAG + DISCOVERED
-    return text
-
-
-def has_flag(haystack: str, flag: str) -> bool:
-    """Whether `search_text` gave the token `flag` (EXPOSED or DISCOVERED)."""
-    return _FLAG + flag in haystack
+        parts.append(DISCOVERED)
+    return "\n".join(parts).casefold()
 
 
 def search_terms(text: str) -> tuple[str, ...]:
